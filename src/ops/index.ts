@@ -1,0 +1,21 @@
+// Every differentiable op, one import away.
+export { add, sub, mul, div, pow, maximum, minimum } from './binary';
+export { neg, exp, log, sqrt, abs, relu, relu6, sigmoid, tanh, clamp, clone } from './unary';
+export { sum, mean, max, min, variance } from './reduce';
+export { argmax } from './argmax';
+export { expand, sumToShape } from './expand';
+export { reshape, flatten, squeeze, unsqueeze } from './reshape';
+export { permute, transpose } from './permute';
+export { slice } from './slice';
+export type { Range } from './slice';
+export { concat, stack } from './concat';
+export { pad } from './pad';
+export { where } from './where';
+export { cast } from './cast';
+export { matmul } from './matmul';
+export { softmax, logSoftmax } from './softmax';
+export { crossEntropy } from './cross-entropy';
+export type { Labels } from './cross-entropy';
+export { mse } from './mse';
+export { customOp } from './custom-op';
+export type { CustomBackward } from './custom-op';
