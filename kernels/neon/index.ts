@@ -1,0 +1,45 @@
+// Lane-exact mirrors of the AArch64 NEON integer instructions the int kernels are built from.
+// Every mirror writes its result into its first argument (the destination register Vd) and
+// returns it; accumulating instructions read it first (see registers.ts).
+export * from './registers';
+export { productShiftRight } from './product-shift-right';
+export { shiftElement, shiftAmount } from './shift-element';
+export { sdot, sdotLane } from './sdot';
+export { udot, udotLane } from './udot';
+export { usdot, usdotLane } from './usdot';
+export { sudotLane } from './sudot-lane';
+export { smmla } from './smmla';
+export { ummla } from './ummla';
+export { usmmla } from './usmmla';
+export { smull, smull2 } from './smull';
+export { smlal, smlal2 } from './smlal';
+export { saddlp } from './saddlp';
+export { sadalp } from './sadalp';
+export { sqrdmulh } from './sqrdmulh';
+export { sqdmulh } from './sqdmulh';
+export { sshl } from './sshl';
+export { srshl } from './srshl';
+export { sqrshl } from './sqrshl';
+export { srshr } from './srshr';
+export { sshr } from './sshr';
+export { shl } from './shl';
+export { ushr } from './ushr';
+export { sqshrn, sqshrn2 } from './sqshrn';
+export { sqrshrn, sqrshrn2 } from './sqrshrn';
+export { sqxtn, sqxtn2 } from './sqxtn';
+export { sqxtun, sqxtun2 } from './sqxtun';
+export { sqadd } from './sqadd';
+export { sqsub } from './sqsub';
+export { add, sub } from './add';
+export { mul, mla, mls, mulLane, mlaLane } from './mla';
+export { smax, smin } from './smax';
+export { umax, umin } from './umax';
+export { and, orr, eor } from './bitwise';
+export { dup, dupLane } from './dup';
+export { tbl } from './tbl';
+export { tbx } from './tbx';
+export { uzp1, uzp2, zip1, zip2 } from './permute';
+export { sshll, sshll2, saddw, saddw2 } from './widen';
+export { addv } from './addv';
+export { ld1, st1 } from './ld1';
+export { scvtf, fmul, fmax, fmin, fcvtns, roundHalfToEven } from './float';
