@@ -1,0 +1,138 @@
+// The arithmetic of DDQ's levels (see docs/ddq.md), as plain functions over arrays.
+//
+// A quantizer holds n = 2^K sorted levels q. Precision gates g_1..g_K (g_1 most significant)
+// merge adjacent levels: the merged levels are q̃ = Z·U·q with
+//     Z·U = ⊗_{i=1..K} (g_i·I_2 + (1 - g_i)·J_2/2),
+// where I_2 is the identity and J_2 the all-ones 2x2 matrix. A closed gate (g_i = 0) averages
+// the pairs of levels that differ only in bit i. We never build the n x n matrix: applying
+// factor i to a vector of length 2^K is one pass over pairs (index, index + 2^(K-i)), so the
+// whole product costs K·n operations. The same function gives the backward pass (every factor
+// is symmetric, so (Z·U)ᵀ = Z·U) and the exact gate gradients (factor i replaced by I - J/2,
+// the derivative of the factor with respect to g_i).
+import type { FloatArray } from '../../kernels/float-array';
+
+/** softplus(x) = log(1 + e^x), computed without overflow. */
+export function softplus(x: number): number {
+  return x > 30 ? x : Math.log1p(Math.exp(x));
+}
+
+/** Inverse of softplus, for initialising gaps: log(e^y - 1). */
+export function softplusInverse(y: number): number {
+  if (!(y > 0)) throw new Error(`softplusInverse: need y > 0, got ${y}`);
+  return y > 30 ? y : Math.log(Math.expm1(y));
+}
+
+export function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+/** Sorted levels from the first level and n-1 raw gaps: q_i = q_0 + Σ_{k<i} softplus(gap_k). */
+export function levelsFromGaps(first: number, gaps: FloatArray, out: Float64Array = new Float64Array(gaps.length + 1)): Float64Array {
+  out[0] = first;
+  for (let i = 1; i < out.length; i++) out[i] = out[i - 1] + softplus(gaps[i - 1]);
+  return out;
+}
+
+/**
+ * Backward of `levelsFromGaps`: from dL/dq, the gradient of the first level (Σ dL/dq_i) and of
+ * each raw gap k (sigmoid(gap_k) · Σ_{i>k} dL/dq_i, since gap k shifts every later level).
+ */
+export function levelsFromGapsBackward(gaps: FloatArray, dq: Float64Array, dGaps: Float64Array): number {
+  let suffix = 0;
+  for (let i = dq.length - 1; i >= 1; i--) {
+    suffix += dq[i];
+    dGaps[i - 1] = sigmoid(gaps[i - 1]) * suffix;
+  }
+  return suffix + dq[0];
+}
+
+/**
+ * y = (⊗_i F_i) · v for v of length 2^K, with F_i = g_i·I + (1-g_i)·J/2, or F_i = I - J/2 for
+ * i === replace (the derivative of factor i with respect to g_i). Gate 0 acts on the most
+ * significant bit of the level index. Gates may be soft (any value in [0, 1]).
+ */
+export function applyGates(v: Float64Array, gates: readonly number[], replace = -1, out: Float64Array = new Float64Array(v.length)): Float64Array {
+  const K = gates.length;
+  if (v.length !== 1 << K) throw new Error(`applyGates: ${v.length} levels do not match ${K} gates (need ${1 << K})`);
+  out.set(v);
+  for (let i = 0; i < K; i++) {
+    // Keep weight a, move weight (1 - a)/2 ... written as: pair (x, y) -> (a·x + c·y, c·x + a·y).
+    let a: number;
+    let c: number;
+    if (i === replace) {
+      a = 0.5; // I - J/2 = [[1/2, -1/2], [-1/2, 1/2]]
+      c = -0.5;
+    } else {
+      const g = gates[i];
+      a = g + (1 - g) / 2;
+      c = (1 - g) / 2;
+      if (c === 0) continue; // an open gate is the identity
+    }
+    const stride = 1 << (K - 1 - i);
+    for (let base = 0; base < out.length; base += 2 * stride) {
+      for (let j = base; j < base + stride; j++) {
+        const x = out[j];
+        const y = out[j + stride];
+        out[j] = a * x + c * y;
+        out[j + stride] = c * x + a * y;
+      }
+    }
+  }
+  return out;
+}
+
+/** Hard monotone gates from logits: g_1 = 1, g_i = g_{i-1}·1[t_i >= 0]. */
+export function hardGates(logits: FloatArray): number[] {
+  const g = new Array<number>(logits.length);
+  let open = 1;
+  for (let i = 0; i < logits.length; i++) {
+    if (i > 0 && !(logits[i] >= 0)) open = 0;
+    g[i] = open;
+  }
+  return g;
+}
+
+/** Bits of a monotone gate vector: the number of open gates. */
+export function bitsOf(gates: readonly number[]): number {
+  let b = 0;
+  for (const g of gates) b += g;
+  return b;
+}
+
+/**
+ * The distinct merged levels for `bits` open (leading) gates: the means of consecutive blocks of
+ * 2^(K - bits) levels. Equal to every 2^(K-bits)-th entry of applyGates(q, hard gates).
+ */
+export function mergedLevels(q: Float64Array, bits: number): Float64Array {
+  const block = q.length >> bits;
+  if (block < 1 || block << bits !== q.length) throw new Error(`mergedLevels: ${bits} bits do not fit ${q.length} levels`);
+  const out = new Float64Array(1 << bits);
+  for (let j = 0; j < out.length; j++) {
+    let s = 0;
+    for (let k = j * block; k < (j + 1) * block; k++) s += q[k];
+    out[j] = s / block;
+  }
+  return out;
+}
+
+/**
+ * Nearest level for each x (levels sorted ascending): binary search over the midpoints between
+ * neighbours. Ties go to the upper level. Values beyond the ends take the end levels.
+ */
+export function assignNearest(x: FloatArray, levels: Float64Array, index: Int32Array): void {
+  const m = levels.length;
+  const mid = new Float64Array(Math.max(0, m - 1));
+  for (let j = 0; j < m - 1; j++) mid[j] = (levels[j] + levels[j + 1]) / 2;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    // Smallest j with v < mid[j]; that is the level index (mid.length if none).
+    let lo = 0;
+    let hi = m - 1;
+    while (lo < hi) {
+      const h = (lo + hi) >> 1;
+      if (v < mid[h]) hi = h;
+      else lo = h + 1;
+    }
+    index[i] = lo;
+  }
+}

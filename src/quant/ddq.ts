@@ -1,0 +1,297 @@
+// DDQ quantizer (as formulated in docs/ddq.md): per-tensor (or per-channel) learned levels,
+// learned dynamic range, and learned precision through Kronecker-structured gates.
+//
+// Forward (hard gates): levels q = first + cumsum(softplus(gaps)); b = number of open
+// monotone gates; the 2^b merged levels are block means of q; each x takes its nearest merged
+// level (values beyond the ends clip to them).
+// Backward: x straight through inside [min, max] level, 0 outside, plus alpha·(x - x_q);
+// levels through (Z·U)ᵀ; gates exactly through the multilinear Z·U and then straight through
+// each gate to its own logit (sigmoid'(t_i)), not through the monotone product (our reading,
+// see docs/ddq.md: the product collapses precision).
+import type { FloatArray } from '../../kernels/float-array';
+import { Tensor } from '../tensor/tensor';
+import { customOp } from '../ops/custom-op';
+import { Module } from '../nn/module';
+import {
+  applyGates, assignNearest, bitsOf, hardGates, levelsFromGaps, levelsFromGapsBackward, mergedLevels, sigmoid, softplusInverse,
+} from './ddq-levels';
+
+export interface DdqOptions {
+  /** 'weight': signed range from max|w|; 'activation': range from the first batch seen. */
+  kind: 'weight' | 'activation';
+  /** Largest bitwidth K; the quantizer holds 2^K levels. */
+  maxBits?: number;
+  /** Bits the gates start at (default maxBits: all open). */
+  initBits?: number;
+  /** One level set per output channel (weights only; axis 0). Gates stay shared. */
+  perChannel?: boolean;
+  /** Gradient-correction weight: adds alpha·(x - x_q) to the input gradient. */
+  alpha?: number;
+  /** Soft gates g_i = sigmoid(t_i) (the relaxed form; used to check gradients). */
+  relaxed?: boolean;
+}
+
+/** Starting logit of an open gate: just above the threshold (docs/ddq.md). */
+const OPEN_LOGIT = 1;
+
+export class DdqQuantizer extends Module {
+  readonly kind: 'weight' | 'activation';
+  readonly maxBits: number;
+  readonly perChannel: boolean;
+  alpha: number;
+  relaxed: boolean;
+  /** When frozen, the bitwidth is fixed and gate logits receive no gradient. */
+  gatesFrozen = false;
+  readonly first: Tensor;
+  readonly gaps: Tensor;
+  readonly gateLogits: Tensor;
+  /** 1 once the range has been initialised from data. */
+  private readonly initialized: Tensor;
+  /** Level sets (1, or the number of channels); fixed at construction. */
+  readonly groups: number;
+
+  constructor(opts: DdqOptions & { groups?: number }) {
+    super();
+    this.kind = opts.kind;
+    this.maxBits = opts.maxBits ?? 8;
+    if (!Number.isInteger(this.maxBits) || this.maxBits < 1 || this.maxBits > 12) {
+      throw new Error(`DdqQuantizer: maxBits must be an integer in 1..12, got ${this.maxBits}`);
+    }
+    this.perChannel = opts.perChannel ?? false;
+    if (this.perChannel && this.kind !== 'weight') throw new Error('DdqQuantizer: per-channel levels are for weights only');
+    this.groups = this.perChannel ? opts.groups ?? 0 : 1;
+    if (!(this.groups >= 1)) throw new Error('DdqQuantizer: per-channel levels need the channel count (groups)');
+    this.alpha = opts.alpha ?? 0;
+    this.relaxed = opts.relaxed ?? false;
+    const n = 1 << this.maxBits;
+    this.first = this.param('first', Tensor.zeros([this.groups], { dtype: 'float64' }));
+    this.gaps = this.param('gaps', Tensor.zeros([this.groups, n - 1], { dtype: 'float64' }));
+    this.gateLogits = this.param('gateLogits', Tensor.zeros([this.maxBits], { dtype: 'float64' }));
+    this.initialized = this.buffer('initialized', Tensor.zeros([1]));
+    this.setBits(opts.initBits ?? this.maxBits);
+  }
+
+  /** Current bitwidth (number of open monotone gates). */
+  bits(): number {
+    return bitsOf(hardGates(this.gateLogits.data));
+  }
+
+  /** Set the gate logits so the quantizer has exactly `bits` bits. */
+  setBits(bits: number): void {
+    if (!Number.isInteger(bits) || bits < 1 || bits > this.maxBits) {
+      throw new Error(`DdqQuantizer: bits must be an integer in 1..${this.maxBits}, got ${bits}`);
+    }
+    for (let i = 0; i < this.maxBits; i++) this.gateLogits.data[i] = i < bits ? OPEN_LOGIT : -OPEN_LOGIT;
+  }
+
+  /** Fix the precision (at `bits`, or where it is now): gates stop learning. */
+  freezeGates(bits?: number): void {
+    if (bits !== undefined) this.setBits(bits);
+    this.gatesFrozen = true;
+  }
+
+  unfreezeGates(): void {
+    this.gatesFrozen = false;
+  }
+
+  isInitialized(): boolean {
+    return this.initialized.data[0] === 1;
+  }
+
+  /**
+   * Uniform levels on [lo, hi] per group (the starting point of training): first = lo and
+   * every gap = (hi - lo)/(n - 1) through the inverse softplus.
+   */
+  initRange(lo: number[] | number, hi: number[] | number): void {
+    const n = 1 << this.maxBits;
+    for (let gIdx = 0; gIdx < this.groups; gIdx++) {
+      const l = typeof lo === 'number' ? lo : lo[gIdx];
+      let h = typeof hi === 'number' ? hi : hi[gIdx];
+      if (!(h > l)) h = l + 1e-3; // a constant tensor still gets a valid, tiny range
+      this.first.data[gIdx] = l;
+      this.gaps.data.fill(softplusInverse((h - l) / (n - 1)), gIdx * (n - 1), (gIdx + 1) * (n - 1));
+    }
+    this.initialized.data[0] = 1;
+  }
+
+  /** Range from data: weights symmetric ±max|w| (per channel if so); activations [min, max] with 0 included. */
+  initFromData(x: FloatArray): void {
+    const per = x.length / this.groups;
+    const lo: number[] = [];
+    const hi: number[] = [];
+    for (let gIdx = 0; gIdx < this.groups; gIdx++) {
+      let mn = 0;
+      let mx = 0;
+      for (let i = gIdx * per; i < (gIdx + 1) * per; i++) {
+        if (x[i] < mn) mn = x[i];
+        if (x[i] > mx) mx = x[i];
+      }
+      if (this.kind === 'weight') {
+        const c = Math.max(-mn, mx);
+        lo.push(-c);
+        hi.push(c);
+      } else {
+        lo.push(mn < 0 ? -Math.max(-mn, mx) : 0);
+        hi.push(mx);
+      }
+    }
+    this.initRange(lo, hi);
+  }
+
+  /** The gate values used in the forward pass: hard monotone, or soft sigmoid(t) when relaxed. */
+  gates(): number[] {
+    if (!this.relaxed) return hardGates(this.gateLogits.data);
+    return Array.from(this.gateLogits.data, (t, i) => (i === 0 ? 1 : sigmoid(t)));
+  }
+
+  /** The full-resolution levels of one group. */
+  levels(group = 0): Float64Array {
+    const n = 1 << this.maxBits;
+    return levelsFromGaps(this.first.data[group], this.gaps.data.subarray(group * (n - 1), (group + 1) * (n - 1)));
+  }
+
+  /** The distinct levels in use for one group: 2^bits merged levels (hard gates). */
+  mergedLevels(group = 0): Float64Array {
+    return mergedLevels(this.levels(group), this.bits());
+  }
+
+  forward(x: Tensor): Tensor {
+    if (!this.isInitialized()) {
+      if (!this.training && this.kind === 'activation') {
+        throw new Error('DdqQuantizer: activation range is not initialised; run a training batch or call initFromData first');
+      }
+      this.initFromData(x.data);
+    }
+    return ddqQuantize(x, this.first, this.gaps, this.gateLogits, this);
+  }
+
+  /** The bitwidth as a differentiable scalar: straight through each gate to its logit. */
+  bitsTensor(): Tensor {
+    const self = this;
+    return customOp('ddqBits', [this.gateLogits], () => Tensor.scalar(this.bits(), { dtype: 'float64' }), (g) => {
+      if (self.gatesFrozen) return [null];
+      const d = Tensor.zeros([self.maxBits], { dtype: 'float64' });
+      for (let i = 1; i < self.maxBits; i++) {
+        const s = sigmoid(self.gateLogits.data[i]);
+        d.data[i] = g.data[0] * s * (1 - s);
+      }
+      return [d];
+    });
+  }
+}
+
+export interface DdqQuantizeConfig {
+  maxBits: number;
+  /** Level sets: x is split into this many equal consecutive parts (channels). */
+  groups: number;
+  relaxed: boolean;
+  alpha: number;
+  gatesFrozen: boolean;
+}
+
+/**
+ * The quantize op as a function of all its inputs: x, first levels [G], raw gaps [G, 2^K - 1]
+ * and gate logits [K]. The module calls it with its own parameters; tests call it directly.
+ */
+export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: Tensor, qz: DdqQuantizeConfig): Tensor {
+  const K = qz.maxBits;
+  const n = 1 << K;
+  const G = qz.groups;
+  if (x.size % G !== 0) throw new Error(`ddqQuantize: ${x.size} values do not split into ${G} channels`);
+  if (first.size !== G || gaps.size !== G * (n - 1) || gateLogits.size !== K) {
+    throw new Error(`ddqQuantize: parameters do not match ${G} groups of 2^${K} levels`);
+  }
+  const per = x.size / G;
+  const gates = qz.relaxed
+    ? Array.from(gateLogits.data, (t, i) => (i === 0 ? 1 : sigmoid(t)))
+    : hardGates(gateLogits.data);
+  const bits = bitsOf(gates);
+  const gapsOf = (gIdx: number) => gaps.data.subarray(gIdx * (n - 1), (gIdx + 1) * (n - 1));
+  // Per group: the full-resolution levels, and the distinct levels in use, sorted, with the
+  // full-resolution slot each distinct level is read through.
+  const fine: Float64Array[] = [];
+  const merged: Float64Array[] = [];
+  const slotOf: Int32Array[] = [];
+  const block = qz.relaxed ? 1 : n >> bits;
+  for (let gIdx = 0; gIdx < G; gIdx++) {
+    const q = levelsFromGaps(first.data[gIdx], gapsOf(gIdx));
+    fine.push(q);
+    if (qz.relaxed) {
+      // Soft gates mix non-adjacent levels, so the n relaxed levels need not be sorted.
+      const relaxedLevels = applyGates(q, gates);
+      const order = Int32Array.from({ length: n }, (_, k) => k).sort((a, b) => relaxedLevels[a] - relaxedLevels[b]);
+      merged.push(Float64Array.from(order, (k) => relaxedLevels[k]));
+      slotOf.push(order);
+    } else {
+      merged.push(mergedLevels(q, bits));
+      slotOf.push(Int32Array.from({ length: 1 << bits }, (_, j) => j * block));
+    }
+  }
+  // slot[i]: the index among the n full-resolution slots through which x_i reads its level.
+  const slot = new Int32Array(x.size);
+  const out = new Tensor(x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size), x.shape);
+  const needGateGrad = !qz.gatesFrozen && gateLogits.requiresGrad;
+  const fineIndex = needGateGrad && block > 1 ? new Int32Array(per) : null;
+  const idx = new Int32Array(per);
+  for (let gIdx = 0; gIdx < G; gIdx++) {
+    const xs = x.data.subarray(gIdx * per, (gIdx + 1) * per);
+    const lv = merged[gIdx];
+    const slots = slotOf[gIdx];
+    assignNearest(xs, lv, idx);
+    // Within its merged block, x reads through the slot of its nearest fine level: that is the
+    // level it would move to if the next gate opened, which makes the gate gradient meaningful.
+    if (fineIndex) assignNearest(xs, fine[gIdx], fineIndex);
+    for (let i = 0; i < per; i++) {
+      const j = idx[i];
+      out.data[gIdx * per + i] = lv[j];
+      let s = slots[j];
+      if (fineIndex) s = Math.min(Math.max(fineIndex[i], s), s + block - 1);
+      slot[gIdx * per + i] = s;
+    }
+  }
+
+  return customOp('ddqQuantize', [x, first, gaps, gateLogits], () => out, (g, _o, needs) => {
+    const grads: (Tensor | null)[] = [null, null, null, null];
+    if (needs[0]) {
+      const dx = new Tensor(x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size), x.shape);
+      for (let gIdx = 0; gIdx < G; gIdx++) {
+        const lv = merged[gIdx];
+        const lo = lv[0];
+        const hi = lv[lv.length - 1];
+        for (let i = gIdx * per; i < (gIdx + 1) * per; i++) {
+          const v = x.data[i];
+          const inside = v >= lo && v <= hi ? g.data[i] : 0;
+          dx.data[i] = inside + qz.alpha * (v - out.data[i]);
+        }
+      }
+      grads[0] = dx;
+    }
+    if (needs[1] || needs[2] || needs[3]) {
+      const dFirst = Tensor.zeros([G], { dtype: 'float64' });
+      const dGaps = Tensor.zeros([G, n - 1], { dtype: 'float64' });
+      const dLogits = Tensor.zeros([K], { dtype: 'float64' });
+      const gSlots = new Float64Array(n);
+      for (let gIdx = 0; gIdx < G; gIdx++) {
+        // dL/dq̃ per full-resolution slot, then dL/dq = (Z·U)ᵀ dL/dq̃ = Z·U dL/dq̃.
+        gSlots.fill(0);
+        for (let i = gIdx * per; i < (gIdx + 1) * per; i++) gSlots[slot[i]] += g.data[i];
+        const dq = applyGates(gSlots, gates);
+        dFirst.data[gIdx] = levelsFromGapsBackward(gapsOf(gIdx), dq, (dGaps.data as Float64Array).subarray(gIdx * (n - 1), (gIdx + 1) * (n - 1)));
+        if (needs[3] && !qz.gatesFrozen) {
+          // dL/dg_i = <dL/dq̃, (∂Z·U/∂g_i) q>, exact because Z·U is multilinear in the gates.
+          for (let i = 1; i < K; i++) {
+            const dv = applyGates(fine[gIdx], gates, i);
+            let s = 0;
+            for (let k = 0; k < n; k++) s += gSlots[k] * dv[k];
+            const t = sigmoid(gateLogits.data[i]);
+            dLogits.data[i] += s * t * (1 - t);
+          }
+        }
+      }
+      grads[1] = needs[1] ? dFirst : null;
+      grads[2] = needs[2] ? dGaps : null;
+      grads[3] = needs[3] && !qz.gatesFrozen ? dLogits : null;
+    }
+    return grads;
+  });
+}
