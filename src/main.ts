@@ -12,8 +12,16 @@ import { AdamW } from './optim/index';
 function main(): void {
   const seed = 1;
   const rng = new Rng(seed);
-  const train = spirals({ count: 3000, classes: 3, features: 8, seed: seed + 1 });
-  const test = spirals({ count: 1000, classes: 3, features: 8, seed: seed + 2 });
+  // One draw split in two, so train and test share the same random lift to 8 dimensions.
+  const all = spirals({ count: 4000, classes: 3, features: 8, seed: seed + 1 });
+  const cut = (from: number, to: number) => ({
+    ...all,
+    images: all.images.subarray(from * 8, to * 8),
+    labels: all.labels.subarray(from, to),
+    count: to - from,
+  });
+  const train = cut(0, 3000);
+  const test = cut(3000, 4000);
   const model = new Sequential(new Linear(8, 64, { rng }), new ReLU(), new Linear(64, 64, { rng }), new ReLU(), new Linear(64, 3, { rng }));
   const opt = new AdamW(model.parameters(), { lr: 3e-3, weightDecay: 1e-4 });
   const batch = 64;
