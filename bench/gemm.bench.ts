@@ -1,0 +1,45 @@
+// Square float32 GEMM, single-threaded: our packed kernel vs tfjs-core's CPU backend vs the naive
+// i-k-j loop, all measured in this process. Target (issue 3): at N=512, >= 6x tfjs and >= 4.5x
+// the naive loop.
+import { gemm } from '../kernels/gemm';
+import { Rng } from '../src/tensor/rng';
+import { fmtRatio, fmtSeconds, markdownTable, measure, measureSlow, Timing, writeReport } from './harness';
+import { naiveGemm } from './naive-gemm';
+import { tfjsCpu, tfjsMatMul } from './tfjs-peer';
+
+const SIZES = [128, 256, 512, 1024];
+
+function gflops(n: number, t: Timing): string {
+  return ((2 * n * n * n) / t.seconds / 1e9).toFixed(2);
+}
+
+export async function run(): Promise<void> {
+  await tfjsCpu();
+  const rng = new Rng(42);
+  const rows: string[][] = [];
+  for (const n of SIZES) {
+    const a = rng.fillUniform(new Float32Array(n * n), -1, 1);
+    const b = rng.fillUniform(new Float32Array(n * n), -1, 1);
+    const c = new Float32Array(n * n);
+    const ours = measure(`gemm ${n}`, () => gemm(n, n, n, a, b, c), { maxTime: n >= 1024 ? 4 : 2 });
+    // The slow ones are timed a fixed number of times (seconds per call at the large sizes).
+    const naive = n >= 512 ? measureSlow(`naive ${n}`, () => naiveGemm(n, n, n, a, b, c), n >= 1024 ? 2 : 4)
+      : measure(`naive ${n}`, () => naiveGemm(n, n, n, a, b, c));
+    const tfMatMul = tfjsMatMul(n, n, n, a, b);
+    const tfjs = n >= 512 ? measureSlow(`tfjs ${n}`, tfMatMul, n >= 1024 ? 2 : 4) : measure(`tfjs ${n}`, tfMatMul);
+    rows.push([
+      String(n),
+      `${fmtSeconds(ours.seconds)} (${gflops(n, ours)})`,
+      `${fmtSeconds(tfjs.seconds)} (${gflops(n, tfjs)})`,
+      `${fmtSeconds(naive.seconds)} (${gflops(n, naive)})`,
+      fmtRatio(tfjs.seconds / ours.seconds),
+      fmtRatio(naive.seconds / ours.seconds),
+    ]);
+    console.log(rows[rows.length - 1].join(' | '));
+  }
+  const body =
+    'Square float32 C = A·B, single-threaded; time per call (GFLOP/s). Ratios are speed-ups of ours.\n\n' +
+    markdownTable(['N', 'ours', 'tfjs-cpu', 'naive i-k-j', 'vs tfjs', 'vs naive'], rows) +
+    '\n\nTargets at N=512: >= 6x tfjs-cpu, >= 4.5x naive.';
+  writeReport('gemm', 'GEMM: ours vs tfjs-core CPU vs naive loop', body);
+}

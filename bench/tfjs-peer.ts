@@ -1,0 +1,101 @@
+// The peer we compare against: @tensorflow/tfjs-core on its pure-JS CPU backend (dev
+// dependencies only, never imported by the library). Helpers here build ready-to-time closures
+// that do the same work as our kernels, on tensors created outside the timed region; every
+// closure reads its results back with dataSync() (so tfjs really computes) and disposes them.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+
+export type Tf = typeof tf;
+
+/** tfjs-core with the CPU backend selected and initialised. */
+export async function tfjsCpu(): Promise<Tf> {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  if (tf.getBackend() !== 'cpu') throw new Error(`tfjs-peer: wanted the cpu backend, got ${tf.getBackend()}`);
+  return tf;
+}
+
+/** C = A·B for row-major m×k and k×n float32 data. */
+export function tfjsMatMul(m: number, n: number, k: number, a: Float32Array, b: Float32Array): () => void {
+  const ta = tf.tensor2d(a, [m, k]);
+  const tb = tf.tensor2d(b, [k, n]);
+  return () => {
+    const c = tf.matMul(ta, tb);
+    c.dataSync();
+    c.dispose();
+  };
+}
+
+/** NCHW data to NHWC (tfjs's native layout). */
+export function nchwToNhwc(x: Float32Array, n: number, c: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      for (let y = 0; y < h; y++) {
+        for (let xx = 0; xx < w; xx++) out[((b * h + y) * w + xx) * c + ch] = x[((b * c + ch) * h + y) * w + xx];
+      }
+    }
+  }
+  return out;
+}
+
+/** Conv weights [cOut, cIn, kh, kw] to tfjs's conv2d filter layout [kh, kw, cIn, cOut]. */
+export function oihwToHwio(wt: Float32Array, cOut: number, cIn: number, kh: number, kw: number): Float32Array {
+  const out = new Float32Array(wt.length);
+  for (let o = 0; o < cOut; o++) {
+    for (let i = 0; i < cIn; i++) {
+      for (let y = 0; y < kh; y++) {
+        for (let x = 0; x < kw; x++) out[((y * kw + x) * cIn + i) * cOut + o] = wt[((o * cIn + i) * kh + y) * kw + x];
+      }
+    }
+  }
+  return out;
+}
+
+export interface TfConvCase {
+  n: number; cIn: number; h: number; w: number; cOut: number; kh: number; kw: number;
+  stride: number; pad: number;
+  /** Depthwise (groups == cIn == cOut): weights are [C, 1, kh, kw] in our layout. */
+  depthwise: boolean;
+}
+
+/**
+ * Closures for a tfjs convolution on NCHW input `x` and our-layout weights `wt`, converted to
+ * NHWC outside the timed region: `forward` computes y; `forwardBackward` computes y, dx and dw
+ * for an upstream gradient `dy` (NCHW) through tf.valueAndGrads.
+ */
+export function tfjsConv(
+  c: TfConvCase, x: Float32Array, wt: Float32Array, dy: Float32Array, outH: number, outW: number,
+): { forward: () => void; forwardBackward: () => void; dispose: () => void } {
+  const tx = tf.tensor4d(nchwToNhwc(x, c.n, c.cIn, c.h, c.w), [c.n, c.h, c.w, c.cIn]);
+  const filter = c.depthwise
+    ? tf.tensor4d(oihwToHwio(wt, c.cIn, 1, c.kh, c.kw), [c.kh, c.kw, c.cIn, 1]) // [kh, kw, C, multiplier 1]
+    : tf.tensor4d(oihwToHwio(wt, c.cOut, c.cIn, c.kh, c.kw), [c.kh, c.kw, c.cIn, c.cOut]);
+  const tdy = tf.tensor4d(nchwToNhwc(dy, c.n, c.cOut, outH, outW), [c.n, outH, outW, c.cOut]);
+  const pad: [[number, number], [number, number], [number, number], [number, number]] =
+    [[0, 0], [c.pad, c.pad], [c.pad, c.pad], [0, 0]];
+  const conv = (xx: tf.Tensor, ww: tf.Tensor): tf.Tensor4D =>
+    c.depthwise
+      ? tf.depthwiseConv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, pad)
+      : tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, pad);
+  return {
+    forward: () => {
+      const y = conv(tx, filter);
+      y.dataSync();
+      y.dispose();
+    },
+    forwardBackward: () => {
+      const { value, grads } = tf.valueAndGrads(conv)([tx, filter], tdy);
+      value.dataSync();
+      grads[0].dataSync();
+      grads[1].dataSync();
+      value.dispose();
+      grads.forEach((g) => g.dispose());
+    },
+    dispose: () => {
+      tx.dispose();
+      filter.dispose();
+      tdy.dispose();
+    },
+  };
+}
