@@ -1,0 +1,139 @@
+// LSQ quantizer (Esser et al., "Learned Step Size Quantization", ICLR 2020): a uniform grid
+// with a learned step s, fixed bitwidth b.
+//   forward:  x_q = round(clamp(x / s, -Q_N, Q_P)) · s        (round half to even)
+//   dx:       1 inside [-Q_N·s, Q_P·s], 0 outside              (straight through)
+//   ds:       (round(v) - v) inside, -Q_N below, Q_P above, with v = x/s,
+//             times the gradient scale 1/sqrt(N·Q_P) (N: elements of the tensor)
+// Signed tensors use Q_N = 2^(b-1), Q_P = 2^(b-1) - 1; unsigned ones Q_N = 0, Q_P = 2^b - 1.
+// The step starts at 2·mean|x|/sqrt(Q_P), from the weights or from the first batch seen.
+import type { FloatArray } from '../../kernels/float-array';
+import { Tensor } from '../tensor/tensor';
+import { customOp } from '../ops/custom-op';
+import { Module } from '../nn/module';
+import { roundHalfEven } from './rounding';
+
+export interface LsqOptions {
+  kind: 'weight' | 'activation';
+  bits: number;
+  /** One step per output channel (weights only; axis 0). */
+  perChannel?: boolean;
+  groups?: number;
+}
+
+export class LsqQuantizer extends Module {
+  readonly kind: 'weight' | 'activation';
+  readonly bitwidth: number;
+  readonly groups: number;
+  readonly step: Tensor;
+  /** [initialized, signed] */
+  private readonly state: Tensor;
+
+  constructor(opts: LsqOptions) {
+    super();
+    if (!Number.isInteger(opts.bits) || opts.bits < 2 || opts.bits > 16) {
+      throw new Error(`LsqQuantizer: bits must be an integer in 2..16, got ${opts.bits}`);
+    }
+    this.kind = opts.kind;
+    this.bitwidth = opts.bits;
+    this.groups = opts.perChannel ? opts.groups ?? 0 : 1;
+    if (!(this.groups >= 1)) throw new Error('LsqQuantizer: per-channel steps need the channel count (groups)');
+    this.step = this.param('step', Tensor.ones([this.groups], { dtype: 'float64' }));
+    this.state = this.buffer('state', Tensor.fromArray([0, this.kind === 'weight' ? 1 : 0]));
+  }
+
+  bits(): number {
+    return this.bitwidth;
+  }
+
+  /** Bitwidth as a (constant) scalar, for the resource model. */
+  bitsTensor(): Tensor {
+    return Tensor.scalar(this.bitwidth, { dtype: 'float64' });
+  }
+
+  get signed(): boolean {
+    return this.state.data[1] === 1;
+  }
+
+  /** [Q_N, Q_P]: how many steps below and above zero the grid reaches. */
+  range(): [number, number] {
+    const b = this.bitwidth;
+    return this.signed ? [2 ** (b - 1), 2 ** (b - 1) - 1] : [0, 2 ** b - 1];
+  }
+
+  isInitialized(): boolean {
+    return this.state.data[0] === 1;
+  }
+
+  /** LSQ's initial step from data; activations become signed if the data has negatives. */
+  initFromData(x: FloatArray): void {
+    if (this.kind === 'activation') {
+      let neg = false;
+      for (let i = 0; i < x.length; i++) if (x[i] < 0) neg = true;
+      this.state.data[1] = neg ? 1 : 0;
+    }
+    const qp = this.range()[1];
+    const per = x.length / this.groups;
+    for (let g = 0; g < this.groups; g++) {
+      let s = 0;
+      for (let i = g * per; i < (g + 1) * per; i++) s += Math.abs(x[i]);
+      this.step.data[g] = Math.max((2 * (s / per)) / Math.sqrt(qp), 1e-8);
+    }
+    this.state.data[0] = 1;
+  }
+
+  forward(x: Tensor): Tensor {
+    if (!this.isInitialized()) {
+      if (!this.training && this.kind === 'activation') {
+        throw new Error('LsqQuantizer: activation step is not initialised; run a training batch or call initFromData first');
+      }
+      this.initFromData(x.data);
+    }
+    const [qn, qp] = this.range();
+    return lsqQuantize(x, this.step, qn, qp, this.groups);
+  }
+}
+
+/** The LSQ fake-quantize op on x with per-group steps. */
+export function lsqQuantize(x: Tensor, step: Tensor, qn: number, qp: number, groups = 1): Tensor {
+  if (x.size % groups !== 0 || step.size !== groups) {
+    throw new Error(`lsqQuantize: ${x.size} values and ${step.size} steps do not split into ${groups} channels`);
+  }
+  const per = x.size / groups;
+  const gradScale = 1 / Math.sqrt(per * qp);
+  const out = new Tensor(x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size), x.shape);
+  for (let g = 0; g < groups; g++) {
+    const s = step.data[g];
+    for (let i = g * per; i < (g + 1) * per; i++) {
+      const v = x.data[i] / s;
+      out.data[i] = roundHalfEven(v < -qn ? -qn : v > qp ? qp : v) * s;
+    }
+  }
+  return customOp('lsqQuantize', [x, step], () => out, (gOut, _o, needs) => {
+    let dx: Tensor | null = null;
+    let ds: Tensor | null = null;
+    if (needs[0]) {
+      dx = new Tensor(x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size), x.shape);
+      for (let g = 0; g < groups; g++) {
+        const s = step.data[g];
+        for (let i = g * per; i < (g + 1) * per; i++) {
+          const v = x.data[i] / s;
+          dx.data[i] = v >= -qn && v <= qp ? gOut.data[i] : 0;
+        }
+      }
+    }
+    if (needs[1]) {
+      ds = Tensor.zeros([groups], { dtype: 'float64' });
+      for (let g = 0; g < groups; g++) {
+        const s = step.data[g];
+        let acc = 0;
+        for (let i = g * per; i < (g + 1) * per; i++) {
+          const v = x.data[i] / s;
+          const local = v < -qn ? -qn : v > qp ? qp : roundHalfEven(v) - v;
+          acc += gOut.data[i] * local;
+        }
+        ds.data[g] = acc * gradScale;
+      }
+    }
+    return [dx, ds];
+  });
+}

@@ -1,0 +1,50 @@
+// LSQ forward, step-size gradient and initialisation on hand-computed cases.
+import t from 'tap';
+import { Tensor, sum, mul } from '../../src/index';
+import { LsqQuantizer, lsqQuantize } from '../../src/quant/lsq';
+import { roundHalfEven, roundHalfAwayFromZero } from '../../src/quant/rounding';
+
+t.test('named rounding modes', async (tt) => {
+  tt.same([2.5, 3.5, -2.5, -3.5, 2.9, -2.9, 0.5, -0.5, 1.2].map(roundHalfEven), [2, 4, -2, -4, 3, -3, 0, -0, 1]);
+  tt.same([2.5, -2.5, 2.9, -2.4].map(roundHalfAwayFromZero), [3, -3, 3, -2]);
+});
+
+t.test('3-bit signed LSQ by hand: forward, dx and ds', async (tt) => {
+  // b = 3 signed: Q_N = 4, Q_P = 3; step 0.5, so the grid is -2 .. 1.5 in steps of 0.5.
+  const x = Tensor.fromArray([-3, -1.25, -0.3, 0.25, 0.74, 2], { dtype: 'float64', requiresGrad: true });
+  const s = Tensor.fromArray([0.5], { dtype: 'float64', requiresGrad: true });
+  const y = lsqQuantize(x, s, 4, 3);
+  // v = x/s = [-6, -2.5, -0.6, 0.5, 1.48, 4] -> clamp [-4, -2.5, -0.6, 0.5, 1.48, 3] -> round-half-even [-4, -2, -1, 0, 1, 3]
+  tt.same(Array.from(y.data), [-2, -1, -0.5, 0, 0.5, 1.5]);
+  const w = Tensor.fromArray([1, 2, 3, 4, 5, 6], { dtype: 'float64' });
+  sum(mul(y, w)).backward();
+  tt.same(Array.from(x.grad!.data), [0, 2, 3, 4, 5, 0], 'straight through inside, zero outside');
+  // ds = scale * Σ w_i * local_i, local = [-Q_N, r-v, r-v, r-v, r-v, Q_P] = [-4, 0.5, -0.4, -0.5, -0.48, 3]
+  const local = [-4, -2 - -2.5, -1 - -0.6, 0 - 0.5, 1 - 1.48, 3];
+  const expected = local.reduce((a, l, i) => a + w.data[i] * l, 0) / Math.sqrt(6 * 3);
+  tt.ok(Math.abs(s.grad!.item() - expected) < 1e-12, `${s.grad!.item()} vs ${expected}`);
+});
+
+t.test('initialisation: s = 2 mean|x| / sqrt(Q_P); activations pick signedness from data', async (tt) => {
+  const w = new LsqQuantizer({ kind: 'weight', bits: 4 });
+  w.forward(Tensor.fromArray([1, -3, 2, -2]));
+  tt.ok(Math.abs(w.step.item() - (2 * 2) / Math.sqrt(7)) < 1e-12);
+  tt.same(w.range(), [8, 7]);
+  const a = new LsqQuantizer({ kind: 'activation', bits: 4 });
+  a.forward(Tensor.fromArray([0, 1, 2, 5]));
+  tt.equal(a.signed, false);
+  tt.same(a.range(), [0, 15]);
+  tt.ok(Math.abs(a.step.item() - (2 * 2) / Math.sqrt(15)) < 1e-12);
+  const a2 = new LsqQuantizer({ kind: 'activation', bits: 8 });
+  a2.forward(Tensor.fromArray([-1, 1]));
+  tt.equal(a2.signed, true);
+  tt.throws(() => new LsqQuantizer({ kind: 'weight', bits: 1 }), /bits must be an integer in 2\.\.16/);
+});
+
+t.test('per-channel steps quantize each channel on its own grid', async (tt) => {
+  const q = new LsqQuantizer({ kind: 'weight', bits: 8, perChannel: true, groups: 2 });
+  const w = Tensor.fromArray([[0.01, -0.02], [5, -3]]);
+  const y = q.forward(w);
+  tt.ok(Math.abs(y.data[0] - 0.01) < 0.001 && Math.abs(y.data[2] - 5) < 0.05);
+  tt.not(q.step.data[0], q.step.data[1]);
+});
