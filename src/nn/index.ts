@@ -1,6 +1,8 @@
 export { Module } from './module';
 export type { StateDict } from './module';
 export { Linear } from './linear';
+export { Conv2d } from './conv2d';
+export type { Conv2dLayerOptions } from './conv2d';
 export type { LinearOptions } from './linear';
 export { ReLU, ReLU6, Flatten, Identity } from './activations';
 export { Dropout } from './dropout';

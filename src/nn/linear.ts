@@ -16,6 +16,8 @@ export class Linear extends Module {
   readonly outFeatures: number;
   readonly weight: Tensor;
   readonly bias: Tensor | null;
+  /** Output shape of the last forward pass (used to count multiply-accumulates). */
+  lastOutputShape: readonly number[] | null = null;
 
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions) {
     super();
@@ -29,6 +31,8 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return linear(x.rank === 2 ? x : flatten(x, 1), this.weight, this.bias);
+    const y = linear(x.rank === 2 ? x : flatten(x, 1), this.weight, this.bias);
+    this.lastOutputShape = y.shape;
+    return y;
   }
 }

@@ -40,13 +40,13 @@ export class DdqQuantizer extends Module {
   readonly perChannel: boolean;
   alpha: number;
   relaxed: boolean;
-  /** When frozen, the bitwidth is fixed and gate logits receive no gradient. */
-  gatesFrozen = false;
   readonly first: Tensor;
   readonly gaps: Tensor;
   readonly gateLogits: Tensor;
   /** 1 once the range has been initialised from data. */
   private readonly initialized: Tensor;
+  /** 1 when the bitwidth is fixed (a buffer, so checkpoints keep it). */
+  private readonly frozen: Tensor;
   /** Level sets (1, or the number of channels); fixed at construction. */
   readonly groups: number;
 
@@ -68,6 +68,7 @@ export class DdqQuantizer extends Module {
     this.gaps = this.param('gaps', Tensor.zeros([this.groups, n - 1], { dtype: 'float64' }));
     this.gateLogits = this.param('gateLogits', Tensor.zeros([this.maxBits], { dtype: 'float64' }));
     this.initialized = this.buffer('initialized', Tensor.zeros([1]));
+    this.frozen = this.buffer('gatesFrozen', Tensor.zeros([1]));
     this.setBits(opts.initBits ?? this.maxBits);
   }
 
@@ -84,14 +85,19 @@ export class DdqQuantizer extends Module {
     for (let i = 0; i < this.maxBits; i++) this.gateLogits.data[i] = i < bits ? OPEN_LOGIT : -OPEN_LOGIT;
   }
 
+  /** When frozen, the bitwidth is fixed and gate logits receive no gradient. */
+  get gatesFrozen(): boolean {
+    return this.frozen.data[0] === 1;
+  }
+
   /** Fix the precision (at `bits`, or where it is now): gates stop learning. */
   freezeGates(bits?: number): void {
     if (bits !== undefined) this.setBits(bits);
-    this.gatesFrozen = true;
+    this.frozen.data[0] = 1;
   }
 
   unfreezeGates(): void {
-    this.gatesFrozen = false;
+    this.frozen.data[0] = 0;
   }
 
   isInitialized(): boolean {
