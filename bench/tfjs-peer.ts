@@ -62,7 +62,12 @@ export interface TfConvCase {
 /**
  * Closures for a tfjs convolution on NCHW input `x` and our-layout weights `wt`, converted to
  * NHWC outside the timed region: `forward` computes y; `forwardBackward` computes y, dx and dw
- * for an upstream gradient `dy` (NCHW) through tf.valueAndGrads.
+ * for an upstream gradient `dy` (NCHW).
+ *
+ * The CommonJS build of tfjs-core registers no gradient functions (tf.grads fails with "gradient
+ * function not found for Conv2D"), so the backward pass runs the same backprop kernels tfjs's own
+ * Conv2D / DepthwiseConv2dNative gradients call: Conv2DBackpropInput + Conv2DBackpropFilter, or
+ * DepthwiseConv2dNativeBackpropInput + DepthwiseConv2dNativeBackpropFilter.
  */
 export function tfjsConv(
   c: TfConvCase, x: Float32Array, wt: Float32Array, dy: Float32Array, outH: number, outW: number,
@@ -85,12 +90,23 @@ export function tfjsConv(
       y.dispose();
     },
     forwardBackward: () => {
-      const { value, grads } = tf.valueAndGrads(conv)([tx, filter], tdy);
-      value.dataSync();
-      grads[0].dataSync();
-      grads[1].dataSync();
-      value.dispose();
-      grads.forEach((g) => g.dispose());
+      const y = conv(tx, filter);
+      y.dataSync();
+      const attrs = {
+        strides: [c.stride, c.stride], pad, dataFormat: 'NHWC', dilations: [1, 1],
+        inputShape: tx.shape, filterShape: filter.shape,
+      } as unknown as tf.NamedAttrMap;
+      const dx = tf.engine().runKernel(
+        c.depthwise ? tf.DepthwiseConv2dNativeBackpropInput : tf.Conv2DBackpropInput, { dy: tdy, filter }, attrs,
+      ) as tf.Tensor;
+      const dw = tf.engine().runKernel(
+        c.depthwise ? tf.DepthwiseConv2dNativeBackpropFilter : tf.Conv2DBackpropFilter, { x: tx, dy: tdy }, attrs,
+      ) as tf.Tensor;
+      dx.dataSync();
+      dw.dataSync();
+      y.dispose();
+      dx.dispose();
+      dw.dispose();
     },
     dispose: () => {
       tx.dispose();

@@ -1,0 +1,155 @@
+// Dense and grouped 2-D convolution, forward and backward, as matrix products per image and group:
+//   forward          y_g[cOut/G, P]   = w_g[cOut/G, K] · col_g[K, P]
+//   backward input   dcol_g[K, P]     = w_gᵀ · dy_g,   then col2im adds dcol back into dx
+//   backward weight  dw_g[cOut/G, K] += dy_g · col_gᵀ  (summed over the batch)
+// with K = (cIn/G)*kh*kw, P = outH*outW and col the im2col matrix (im2col.ts). A 1x1, stride-1,
+// unpadded convolution needs no im2col at all: the input plane block already is col. Depthwise
+// convolutions (groups == cIn == cOut) go to the direct loops of depthwise-conv2d.ts.
+//
+// Contract: every output (y, dx, dw, dbias) is overwritten, never accumulated; the autograd
+// engine sums fan-out itself. Scratch buffers come from a Workspace, so repeated calls allocate
+// nothing.
+import { Conv2dParams, conv2dOutputSize, conv2dShapes, checkConvArray, isDepthwise, validateConv2dParams } from './conv2d-params';
+import {
+  depthwiseConv2d, depthwiseConv2dBackwardInput, depthwiseConv2dBackwardWeight,
+} from './depthwise-conv2d';
+import { FloatArray } from './float-array';
+import { gemm } from './gemm';
+import { col2im, im2col } from './im2col';
+import { defaultWorkspace, Workspace } from './workspace';
+
+/** 1x1, stride 1, no padding: the input block [cIn/G, h*w] is the column matrix itself. */
+function isPointwise(p: Conv2dParams): boolean {
+  return p.kh === 1 && p.kw === 1 && p.strideH === 1 && p.strideW === 1 && p.padH === 0 && p.padW === 0;
+}
+
+/** y = conv(x, w) + bias (bias may be null). */
+export function conv2d(
+  p: Conv2dParams, x: FloatArray, w: FloatArray, bias: FloatArray | null, y: FloatArray, ws: Workspace = defaultWorkspace,
+): void {
+  validateConv2dParams(p, 'conv2d');
+  const shapes = conv2dShapes(p);
+  checkConvArray('conv2d', 'x', x, shapes.x);
+  checkConvArray('conv2d', 'w', w, shapes.w);
+  checkConvArray('conv2d', 'y', y, shapes.y);
+  if (bias) checkConvArray('conv2d', 'bias', bias, shapes.bias);
+  if (isDepthwise(p)) {
+    depthwiseConv2d(p, x, w, bias, y, ws);
+    return;
+  }
+  const { outH, outW } = conv2dOutputSize(p);
+  const P = outH * outW;
+  const cInG = p.cIn / p.groups;
+  const cOutG = p.cOut / p.groups;
+  const K = cInG * p.kh * p.kw;
+  const pointwise = isPointwise(p);
+  const col = pointwise ? x : ws.getLike(x, K * P);
+  for (let b = 0; b < p.n; b++) {
+    for (let g = 0; g < p.groups; g++) {
+      const xOff = (b * p.cIn + g * cInG) * p.h * p.w;
+      if (!pointwise) im2col(p, x, xOff, cInG, col, 0);
+      gemm(cOutG, P, K, w, col, y, {
+        aOffset: g * cOutG * K,
+        bOffset: pointwise ? xOff : 0,
+        cOffset: (b * p.cOut + g * cOutG) * P,
+      });
+    }
+    if (bias) {
+      for (let o = 0; o < p.cOut; o++) {
+        const bv = bias[o];
+        const start = (b * p.cOut + o) * P;
+        for (let q = start; q < start + P; q++) y[q] += bv;
+      }
+    }
+  }
+}
+
+/** dx = gradient of sum(y·dy) with respect to x. */
+export function conv2dBackwardInput(
+  p: Conv2dParams, dy: FloatArray, w: FloatArray, dx: FloatArray, ws: Workspace = defaultWorkspace,
+): void {
+  validateConv2dParams(p, 'conv2dBackwardInput');
+  const shapes = conv2dShapes(p);
+  checkConvArray('conv2dBackwardInput', 'dy', dy, shapes.y);
+  checkConvArray('conv2dBackwardInput', 'w', w, shapes.w);
+  checkConvArray('conv2dBackwardInput', 'dx', dx, shapes.x);
+  if (isDepthwise(p)) {
+    depthwiseConv2dBackwardInput(p, dy, w, dx, ws);
+    return;
+  }
+  const { outH, outW } = conv2dOutputSize(p);
+  const P = outH * outW;
+  const cInG = p.cIn / p.groups;
+  const cOutG = p.cOut / p.groups;
+  const K = cInG * p.kh * p.kw;
+  const pointwise = isPointwise(p);
+  const dcol = pointwise ? null : ws.getLike(dx, K * P);
+  if (dcol) dx.fill(0, 0, p.n * p.cIn * p.h * p.w); // col2im accumulates
+  for (let b = 0; b < p.n; b++) {
+    for (let g = 0; g < p.groups; g++) {
+      const xOff = (b * p.cIn + g * cInG) * p.h * p.w;
+      const dyOff = (b * p.cOut + g * cOutG) * P;
+      if (dcol === null) {
+        // Pointwise: dx_g = w_gᵀ · dy_g straight into dx.
+        gemm(K, P, cOutG, w, dy, dx, { transA: true, aOffset: g * cOutG * K, bOffset: dyOff, cOffset: xOff });
+      } else {
+        gemm(K, P, cOutG, w, dy, dcol, { transA: true, aOffset: g * cOutG * K, bOffset: dyOff });
+        col2im(p, dcol, 0, cInG, dx, xOff);
+      }
+    }
+  }
+}
+
+/** dw = gradient of sum(y·dy) with respect to w, summed over the batch. */
+export function conv2dBackwardWeight(
+  p: Conv2dParams, x: FloatArray, dy: FloatArray, dw: FloatArray, ws: Workspace = defaultWorkspace,
+): void {
+  validateConv2dParams(p, 'conv2dBackwardWeight');
+  const shapes = conv2dShapes(p);
+  checkConvArray('conv2dBackwardWeight', 'x', x, shapes.x);
+  checkConvArray('conv2dBackwardWeight', 'dy', dy, shapes.y);
+  checkConvArray('conv2dBackwardWeight', 'dw', dw, shapes.w);
+  if (isDepthwise(p)) {
+    depthwiseConv2dBackwardWeight(p, x, dy, dw, ws);
+    return;
+  }
+  const { outH, outW } = conv2dOutputSize(p);
+  const P = outH * outW;
+  const cInG = p.cIn / p.groups;
+  const cOutG = p.cOut / p.groups;
+  const K = cInG * p.kh * p.kw;
+  const pointwise = isPointwise(p);
+  const col = pointwise ? x : ws.getLike(x, K * P);
+  for (let b = 0; b < p.n; b++) {
+    for (let g = 0; g < p.groups; g++) {
+      const xOff = (b * p.cIn + g * cInG) * p.h * p.w;
+      if (!pointwise) im2col(p, x, xOff, cInG, col, 0);
+      // dw_g (+)= dy_g · col_gᵀ; the first image overwrites, the rest add.
+      gemm(cOutG, K, P, dy, col, dw, {
+        transB: true,
+        beta: b === 0 ? 0 : 1,
+        aOffset: (b * p.cOut + g * cOutG) * P,
+        bOffset: pointwise ? xOff : 0,
+        cOffset: g * cOutG * K,
+      });
+    }
+  }
+}
+
+/** dbias[o] = sum of dy over the batch and the pixels of output channel o. */
+export function conv2dBackwardBias(p: Conv2dParams, dy: FloatArray, dbias: FloatArray): void {
+  validateConv2dParams(p, 'conv2dBackwardBias');
+  const shapes = conv2dShapes(p);
+  checkConvArray('conv2dBackwardBias', 'dy', dy, shapes.y);
+  checkConvArray('conv2dBackwardBias', 'dbias', dbias, shapes.bias);
+  const { outH, outW } = conv2dOutputSize(p);
+  const P = outH * outW;
+  for (let o = 0; o < p.cOut; o++) {
+    let s = 0;
+    for (let b = 0; b < p.n; b++) {
+      const start = (b * p.cOut + o) * P;
+      for (let q = start; q < start + P; q++) s += dy[q];
+    }
+    dbias[o] = s;
+  }
+}
