@@ -5,7 +5,9 @@
 // What the package holds (checked on v1.1.0): src/clothes/<c>.json for c = 0..9, each
 // {"data": [[784 ints 0..255], ...]}, grouped by class with no train/test split. Every class has
 // 7,000 images (70,000 in all, as the original set); class 0's file also holds two empty rows
-// (indices 1000 and 7001) that are skipped. The class numbers are the standard Fashion-MNIST
+// (indices 1000 and 7001) that are skipped; their places hint that the file joins 1,000 and 6,000
+// images (perhaps the original test and train parts), but nothing marks that in the other
+// classes, so the split below does not rely on it. The class numbers are the standard Fashion-MNIST
 // labels: the mean image of each class is visibly a T-shirt, trousers, a pullover, a dress, a
 // coat (centre zip line), a sandal, a shirt, a sneaker, a bag and an ankle boot.
 // A few images repeat within a class (0 to 13 per class) and one across classes, as in the
