@@ -52,6 +52,32 @@ export function oihwToHwio(wt: Float32Array, cOut: number, cIn: number, kh: numb
   return out;
 }
 
+/** NHWC data back to NCHW. */
+export function nhwcToNchw(x: ArrayLike<number>, n: number, c: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(n * c * h * w);
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      for (let y = 0; y < h; y++) {
+        for (let xx = 0; xx < w; xx++) out[((b * c + ch) * h + y) * w + xx] = x[((b * h + y) * w + xx) * c + ch];
+      }
+    }
+  }
+  return out;
+}
+
+/** tfjs filter layout [kh, kw, cIn, cOut] back to ours [cOut, cIn, kh, kw]. */
+export function hwioToOihw(f: ArrayLike<number>, cOut: number, cIn: number, kh: number, kw: number): Float32Array {
+  const out = new Float32Array(cOut * cIn * kh * kw);
+  for (let o = 0; o < cOut; o++) {
+    for (let i = 0; i < cIn; i++) {
+      for (let y = 0; y < kh; y++) {
+        for (let x = 0; x < kw; x++) out[((o * cIn + i) * kh + y) * kw + x] = f[((y * kw + x) * cIn + i) * cOut + o];
+      }
+    }
+  }
+  return out;
+}
+
 export interface TfConvCase {
   n: number; cIn: number; h: number; w: number; cOut: number; kh: number; kw: number;
   stride: number; pad: number;
@@ -71,7 +97,11 @@ export interface TfConvCase {
  */
 export function tfjsConv(
   c: TfConvCase, x: Float32Array, wt: Float32Array, dy: Float32Array, outH: number, outW: number,
-): { forward: () => void; forwardBackward: () => void; dispose: () => void } {
+): {
+  forward: () => void; forwardBackward: () => void; dispose: () => void;
+  /** One untimed run returning y, dx and dw in our layouts, to check both sides do the same work. */
+  results: () => { y: Float32Array; dx: Float32Array; dw: Float32Array };
+} {
   const tx = tf.tensor4d(nchwToNhwc(x, c.n, c.cIn, c.h, c.w), [c.n, c.h, c.w, c.cIn]);
   const filter = c.depthwise
     ? tf.tensor4d(oihwToHwio(wt, c.cIn, 1, c.kh, c.kw), [c.kh, c.kw, c.cIn, 1]) // [kh, kw, C, multiplier 1]
@@ -83,7 +113,32 @@ export function tfjsConv(
     c.depthwise
       ? tf.depthwiseConv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, pad)
       : tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, pad);
+  const attrs = {
+    strides: [c.stride, c.stride], pad, dataFormat: 'NHWC', dilations: [1, 1],
+    inputShape: tx.shape, filterShape: filter.shape,
+  } as unknown as tf.NamedAttrMap;
+  const backward = (): [tf.Tensor, tf.Tensor] => [
+    tf.engine().runKernel(
+      c.depthwise ? tf.DepthwiseConv2dNativeBackpropInput : tf.Conv2DBackpropInput, { dy: tdy, filter }, attrs,
+    ) as tf.Tensor,
+    tf.engine().runKernel(
+      c.depthwise ? tf.DepthwiseConv2dNativeBackpropFilter : tf.Conv2DBackpropFilter, { x: tx, dy: tdy }, attrs,
+    ) as tf.Tensor,
+  ];
   return {
+    results: () => {
+      const y = conv(tx, filter);
+      const [dx, dw] = backward();
+      const out = {
+        y: nhwcToNchw(y.dataSync(), c.n, c.cOut, outH, outW),
+        dx: nhwcToNchw(dx.dataSync(), c.n, c.cIn, c.h, c.w),
+        dw: c.depthwise ? hwioToOihw(dw.dataSync(), c.cIn, 1, c.kh, c.kw) : hwioToOihw(dw.dataSync(), c.cOut, c.cIn, c.kh, c.kw),
+      };
+      y.dispose();
+      dx.dispose();
+      dw.dispose();
+      return out;
+    },
     forward: () => {
       const y = conv(tx, filter);
       y.dataSync();
@@ -92,16 +147,7 @@ export function tfjsConv(
     forwardBackward: () => {
       const y = conv(tx, filter);
       y.dataSync();
-      const attrs = {
-        strides: [c.stride, c.stride], pad, dataFormat: 'NHWC', dilations: [1, 1],
-        inputShape: tx.shape, filterShape: filter.shape,
-      } as unknown as tf.NamedAttrMap;
-      const dx = tf.engine().runKernel(
-        c.depthwise ? tf.DepthwiseConv2dNativeBackpropInput : tf.Conv2DBackpropInput, { dy: tdy, filter }, attrs,
-      ) as tf.Tensor;
-      const dw = tf.engine().runKernel(
-        c.depthwise ? tf.DepthwiseConv2dNativeBackpropFilter : tf.Conv2DBackpropFilter, { x: tx, dy: tdy }, attrs,
-      ) as tf.Tensor;
+      const [dx, dw] = backward();
       dx.dataSync();
       dw.dataSync();
       y.dispose();

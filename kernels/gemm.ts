@@ -197,8 +197,20 @@ function kernel8x4(kcEven: number, aStart: number, bStart: number): void {
 
 /** Writes (or adds) the top-left rows×cols of TILE into C at `at` with row stride ldc. */
 function storeTile(c: FloatArray, at: number, ldc: number, rows: number, cols: number, accumulate: boolean): void {
-  for (let i = 0; i < rows; i++, at += ldc) {
-    const t = i * NR;
+  if (cols === NR) {
+    // Full-width rows (all but the right edge): four explicit stores per row.
+    if (accumulate) {
+      for (let i = 0, t = 0; i < rows; i++, t += NR, at += ldc) {
+        c[at] += TILE[t]; c[at + 1] += TILE[t + 1]; c[at + 2] += TILE[t + 2]; c[at + 3] += TILE[t + 3];
+      }
+    } else {
+      for (let i = 0, t = 0; i < rows; i++, t += NR, at += ldc) {
+        c[at] = TILE[t]; c[at + 1] = TILE[t + 1]; c[at + 2] = TILE[t + 2]; c[at + 3] = TILE[t + 3];
+      }
+    }
+    return;
+  }
+  for (let i = 0, t = 0; i < rows; i++, t += NR, at += ldc) {
     if (accumulate) for (let j = 0; j < cols; j++) c[at + j] += TILE[t + j];
     else for (let j = 0; j < cols; j++) c[at + j] = TILE[t + j];
   }
