@@ -29,6 +29,8 @@ export interface DdqOptions {
   alpha?: number;
   /** Soft gates g_i = sigmoid(t_i) (the relaxed form; used to check gradients). */
   relaxed?: boolean;
+  /** false: a fixed-precision quantizer (gates frozen at initBits for good). Default true. */
+  learnBits?: boolean;
 }
 
 /** Starting logit of an open gate: just above the threshold (docs/ddq.md). */
@@ -47,6 +49,8 @@ export class DdqQuantizer extends Module {
   private readonly initialized: Tensor;
   /** 1 when the bitwidth is fixed (a buffer, so checkpoints keep it). */
   private readonly frozen: Tensor;
+  /** Whether this quantizer's bitwidth is meant to be learned (false for fixed-precision layers). */
+  readonly learnableBits: boolean;
   /** Level sets (1, or the number of channels); fixed at construction. */
   readonly groups: number;
 
@@ -70,6 +74,8 @@ export class DdqQuantizer extends Module {
     this.initialized = this.buffer('initialized', Tensor.zeros([1]));
     this.frozen = this.buffer('gatesFrozen', Tensor.zeros([1]));
     this.setBits(opts.initBits ?? this.maxBits);
+    this.learnableBits = opts.learnBits ?? true;
+    if (!this.learnableBits) this.freezeGates();
   }
 
   /** Current bitwidth (number of open monotone gates). */

@@ -118,9 +118,7 @@ function makeQuantizer(
     case 'ddq':
     case 'ddq-fixed': {
       if (bits > maxBits) throw new Error(`quantize: ${bits} bits exceed DDQ's maximum of ${maxBits}`);
-      const q = new DdqQuantizer({ kind, maxBits, initBits: bits, perChannel, groups: channels, alpha: config.alpha });
-      if (!learnBits) q.freezeGates(bits);
-      return q;
+      return new DdqQuantizer({ kind, maxBits, initBits: bits, perChannel, groups: channels, alpha: config.alpha, learnBits });
     }
     default:
       throw new Error(`quantize: unknown method '${String(config.method)}' (use none, lsq, ddq or ddq-fixed)`);

@@ -13,7 +13,7 @@ export interface LayerResources {
   macs: number;
   weightBits: number;
   activationBits: number;
-  /** Whether the weight bitwidth is learned (DDQ gates not frozen). */
+  /** Whether the weight bitwidth is learned (a DDQ quantizer made to learn its bits). */
   learnsBits: boolean;
   /** Weight bits when packed at the layer's bitwidth. */
   weightStorageBits: number;
@@ -47,7 +47,7 @@ export function modelResources(model: Module): ModelResources {
       macs: layer.macsPerSample,
       weightBits: wb,
       activationBits: ab,
-      learnsBits: wq instanceof DdqQuantizer && !wq.gatesFrozen,
+      learnsBits: wq instanceof DdqQuantizer && wq.learnableBits,
       weightStorageBits: layer.weight.size * wb,
     };
   });
