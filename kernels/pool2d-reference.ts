@@ -2,7 +2,7 @@
 // per tap, for tests to compare pool2d.ts against. Same contracts (see pool2d.ts): outputs
 // overwritten, first maximum wins, NaN propagates, countIncludePad divides by kh*kw.
 import { FloatArray } from './float-array';
-import { PlaneShape } from './pool2d';
+import { NchwShape } from './nchw-shape';
 import { Pool2dParams, pool2dOutputSize, validatePool2dParams } from './pool2d-params';
 
 /** Calls visit(outputIndex, inputIndex or -1 for a padding tap) for every window tap in order. */
@@ -74,7 +74,7 @@ export function avgPool2dBackwardReference(p: Pool2dParams, dy: FloatArray, dx: 
   for (let i = 0; i < sum.length; i++) dx[i] = sum[i];
 }
 
-export function globalAvgPool2dReference(s: PlaneShape, x: FloatArray, y: FloatArray): void {
+export function globalAvgPool2dReference(s: NchwShape, x: FloatArray, y: FloatArray): void {
   for (let b = 0; b < s.n; b++) {
     for (let c = 0; c < s.c; c++) {
       let sum = 0;
@@ -84,7 +84,7 @@ export function globalAvgPool2dReference(s: PlaneShape, x: FloatArray, y: FloatA
   }
 }
 
-export function globalAvgPool2dBackwardReference(s: PlaneShape, dy: FloatArray, dx: FloatArray): void {
+export function globalAvgPool2dBackwardReference(s: NchwShape, dy: FloatArray, dx: FloatArray): void {
   for (let b = 0; b < s.n; b++) {
     for (let c = 0; c < s.c; c++) {
       for (let i = 0; i < s.h * s.w; i++) dx[(b * s.c + c) * s.h * s.w + i] = dy[b * s.c + c] / (s.h * s.w);

@@ -10,14 +10,8 @@
 //  - average pooling: countIncludePad true (the default, PyTorch's) divides by kh*kw even where
 //    the window overlaps the padding; false divides by the number of in-image elements.
 import { FloatArray } from './float-array';
+import { checkNchwShape, NchwShape } from './nchw-shape';
 import { Pool2dParams, pool2dOutputSize, validatePool2dParams, checkPoolArray } from './pool2d-params';
-
-export interface PlaneShape {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
-}
 
 function shapes(p: Pool2dParams): { x: number[]; y: number[] } {
   const { outH, outW } = pool2dOutputSize(p);
@@ -147,15 +141,9 @@ export function avgPool2dBackward(p: Pool2dParams, dy: FloatArray, dx: FloatArra
   }
 }
 
-function checkPlaneShape(fn: string, s: PlaneShape): void {
-  for (const k of ['n', 'c', 'h', 'w'] as const) {
-    if (!Number.isInteger(s[k]) || s[k] < 1) throw new Error(`${fn}: ${k} must be an integer >= 1, got ${s[k]}`);
-  }
-}
-
 /** y[b, c] = mean of x[b, c, :, :]; y has n*c elements. */
-export function globalAvgPool2d(s: PlaneShape, x: FloatArray, y: FloatArray): void {
-  checkPlaneShape('globalAvgPool2d', s);
+export function globalAvgPool2d(s: NchwShape, x: FloatArray, y: FloatArray): void {
+  checkNchwShape('globalAvgPool2d', s);
   checkPoolArray('globalAvgPool2d', 'x', x, [s.n, s.c, s.h, s.w]);
   checkPoolArray('globalAvgPool2d', 'y', y, [s.n, s.c]);
   const size = s.h * s.w;
@@ -168,8 +156,8 @@ export function globalAvgPool2d(s: PlaneShape, x: FloatArray, y: FloatArray): vo
 }
 
 /** dx[b, c, :, :] = dy[b, c] / (h*w). */
-export function globalAvgPool2dBackward(s: PlaneShape, dy: FloatArray, dx: FloatArray): void {
-  checkPlaneShape('globalAvgPool2dBackward', s);
+export function globalAvgPool2dBackward(s: NchwShape, dy: FloatArray, dx: FloatArray): void {
+  checkNchwShape('globalAvgPool2dBackward', s);
   checkPoolArray('globalAvgPool2dBackward', 'dy', dy, [s.n, s.c]);
   checkPoolArray('globalAvgPool2dBackward', 'dx', dx, [s.n, s.c, s.h, s.w]);
   const size = s.h * s.w;
