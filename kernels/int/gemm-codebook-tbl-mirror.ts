@@ -119,6 +119,9 @@ export function gemmCodebookTblMirror(m: number, n: number, k: number, a: Int8Ar
   const lhs = padActivations(a, m, k, MR, kPadded);
   // The levels as table registers, loaded once.
   const table = Array.from({ length: w.levels.length / 16 }, (_, r) => ld1(new Int8Array(16), w.levels, 16 * r));
+  // TBL/TBX take up to four consecutive table registers: group them once.
+  const tableGroups: Int8Array[][] = [];
+  for (let r0 = 0; r0 < table.length; r0 += 4) tableGroups.push(table.slice(r0, r0 + 4));
   const acc = Array.from({ length: MR * 4 }, () => new Int32Array(4));
   const va = new Int8Array(16);
   const packed = new Uint8Array(16);
@@ -141,7 +144,8 @@ export function gemmCodebookTblMirror(m: number, n: number, k: number, a: Int8Ar
           // Decode the 4 weight registers (one per channel block) of depth group g.
           for (let cb = 0; cb < 4; cb++) {
             dup(idx, 0);
-            slices.forEach(({ width, position }, s) => {
+            for (let s = 0; s < slices.length; s++) {
+              const { width, position } = slices[s];
               const u = g % width;
               const shift = Math.floor(g / width) * width;
               ld1(packed, data, chunkAt + (sliceStart[s] + u * 4 + cb) * 16);
@@ -150,11 +154,11 @@ export function gemmCodebookTblMirror(m: number, n: number, k: number, a: Int8Ar
               if (shift + width < 8) and(field, field, masks.get(width)!);
               if (position > 0) shl(field, field, position);
               orr(idx, idx, field);
-            });
-            tbl(wts[cb], table.slice(0, 4), idx);
-            for (let r0 = 4; r0 < table.length; r0 += 4) {
-              sub(idx, idx, sixtyFour);
-              tbx(wts[cb], table.slice(r0, r0 + 4), idx);
+            }
+            tbl(wts[cb], tableGroups[0], idx);
+            for (let q = 1; q < tableGroups.length; q++) {
+              sub(idx, idx, sixtyFour); // indices of earlier groups wrap out of range
+              tbx(wts[cb], tableGroups[q], idx);
             }
           }
           const t = ch * CHUNK + 4 * g;

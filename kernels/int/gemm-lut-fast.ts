@@ -14,7 +14,9 @@
 //    integer below 2^53, so no operation rounds. With three such doubles per lookup index the
 //    micro-tile is 9 activation rows, and each weight index byte is loaded once for all nine.
 // 3. Bit-planes folded with exact multiplies: x += T[i0] + 2·T[i1] (+ 4·T[i2] + 8·T[i3]), one
-//    specialised loop per bit count (V8 does not unroll loops).
+//    specialised loop per bit count (V8 does not unroll loops). The loops leave their three sums
+//    per weight row in a buffer; a separate pass splits the lanes (rounding with the 1.5·2^52
+//    trick, exact here because no lane sits near a half) and adds them into C.
 // The weight zero point is applied once per output: - z·Σ_t a_t, with Math.imul (wrapping).
 import { checkLutWeights } from './gemm-lut-mirror';
 import { checkDims, checkLength, outputFor } from './validate';
@@ -42,6 +44,10 @@ const MAX_GB = 32;
 const TAB = new Float64Array(MAX_GB * 256 * TRIPLES); // [group][index][triple]
 const L = new Float64Array(16 * TRIPLES); // subset sums of the low 4 activations of a group
 const H = new Float64Array(16 * TRIPLES); // and of the high 4
+/** x + ROUNDER - ROUNDER rounds a double below 2^51 in magnitude to the nearest integer. */
+const ROUNDER = 6755399441055744; // 1.5·2^52
+/** Lane-packed sums of one depth block: SUMS[3j + triple] for weight row j (grown on demand). */
+let SUMS = new Float64Array(3 * 1024);
 
 /** Groups per depth block for `bits`: keeps every lane's sum, ≤ GB·1024·(2^bits - 1), below 2^16. */
 function groupsPerBlock(bits: number): number {
@@ -82,10 +88,12 @@ export function gemmLutFast(m: number, n: number, k: number, a: Int8Array, w: Lu
     for (let g0 = 0; g0 < groups; g0 += gbMax) {
       const gb = Math.min(gbMax, groups - g0);
       buildTables(lanes, g0, gb);
-      if (bits === 1) lookup1(n, groups, g0, gb, index, c, i0, rows);
-      else if (bits === 2) lookup2(n, groups, g0, gb, index, c, i0, rows);
-      else if (bits === 3) lookup3(n, groups, g0, gb, index, c, i0, rows);
-      else lookup4(n, groups, g0, gb, index, c, i0, rows);
+      if (SUMS.length < 3 * n) SUMS = new Float64Array(3 * n);
+      if (bits === 1) lookup1(n, groups, g0, gb, index);
+      else if (bits === 2) lookup2(n, groups, g0, gb, index);
+      else if (bits === 3) lookup3(n, groups, g0, gb, index);
+      else lookup4(n, groups, g0, gb, index);
+      addLanes(c, i0, n, rows);
     }
     // Σ (c - z)·a = Σ c·a - z·Σ a.
     for (let r = 0; r < rows; r++) {
@@ -139,24 +147,42 @@ function buildTables(lanes: Float64Array, g0: number, gb: number): void {
   }
 }
 
-/** Split the three lane-packed sums into nine values and add them (wrapping) to C. */
-function addLanes(c: Int32Array, i0: number, j: number, n: number, rows: number, x0: number, x1: number, x2: number): void {
-  let o = i0 * n + j;
-  for (let q = 0; q < 3; q++) {
-    const x = q === 0 ? x0 : q === 1 ? x1 : x2;
-    const l2 = Math.round(x * INV_S2);
-    const rest = x - l2 * S2;
-    const l1 = Math.round(rest * INV_S);
-    const l0 = rest - l1 * S;
+/** Split SUMS into nine rows of values and add them (wrapping) into C rows i0..i0+rows-1. */
+function addLanes(c: Int32Array, i0: number, n: number, rows: number): void {
+  const sums = SUMS;
+  for (let q = 0; q < TRIPLES; q++) {
     const r = 3 * q;
-    if (r < rows) c[o] = (c[o] + l0) | 0;
-    if (r + 1 < rows) c[o + n] = (c[o + n] + l1) | 0;
-    if (r + 2 < rows) c[o + 2 * n] = (c[o + 2 * n] + l2) | 0;
-    o += 3 * n;
+    if (r >= rows) break;
+    const o0 = (i0 + r) * n;
+    if (r + 3 <= rows) {
+      // All three lanes are real rows: the common case, without per-element checks.
+      const o1 = o0 + n;
+      const o2 = o1 + n;
+      for (let j = 0; j < n; j++) {
+        const x = sums[3 * j + q];
+        const l2 = x * INV_S2 + ROUNDER - ROUNDER;
+        const rest = x - l2 * S2;
+        const l1 = rest * INV_S + ROUNDER - ROUNDER;
+        c[o0 + j] = (c[o0 + j] + (rest - l1 * S)) | 0;
+        c[o1 + j] = (c[o1 + j] + l1) | 0;
+        c[o2 + j] = (c[o2 + j] + l2) | 0;
+      }
+    } else {
+      for (let j = 0; j < n; j++) {
+        const x = sums[3 * j + q];
+        const l2 = x * INV_S2 + ROUNDER - ROUNDER;
+        const rest = x - l2 * S2;
+        const l1 = rest * INV_S + ROUNDER - ROUNDER;
+        c[o0 + j] = (c[o0 + j] + (rest - l1 * S)) | 0;
+        if (r + 1 < rows) c[o0 + n + j] = (c[o0 + n + j] + l1) | 0;
+      }
+    }
   }
 }
 
-function lookup1(n: number, groups: number, g0: number, gb: number, index: Uint8Array, c: Int32Array, i0: number, rows: number): void {
+// The lookup loops, one per bit count, written for TRIPLES = 3 (768 = 256 entries × 3 doubles).
+function lookup1(n: number, groups: number, g0: number, gb: number, index: Uint8Array): void {
+  const sums = SUMS;
   for (let j = 0; j < n; j++) {
     let x0 = 0, x1 = 0, x2 = 0;
     for (let g = 0, base = 0, w = j * groups + g0; g < gb; g++, base += 768, w++) {
@@ -165,11 +191,14 @@ function lookup1(n: number, groups: number, g0: number, gb: number, index: Uint8
       x1 += TAB[p0 + 1];
       x2 += TAB[p0 + 2];
     }
-    addLanes(c, i0, j, n, rows, x0, x1, x2);
+    sums[3 * j] = x0;
+    sums[3 * j + 1] = x1;
+    sums[3 * j + 2] = x2;
   }
 }
 
-function lookup2(n: number, groups: number, g0: number, gb: number, index: Uint8Array, c: Int32Array, i0: number, rows: number): void {
+function lookup2(n: number, groups: number, g0: number, gb: number, index: Uint8Array): void {
+  const sums = SUMS;
   for (let j = 0; j < n; j++) {
     let x0 = 0, x1 = 0, x2 = 0;
     for (let g = 0, base = 0, w = (j * groups + g0) * 2; g < gb; g++, base += 768, w += 2) {
@@ -179,11 +208,14 @@ function lookup2(n: number, groups: number, g0: number, gb: number, index: Uint8
       x1 += TAB[p0 + 1] + 2 * TAB[p1 + 1];
       x2 += TAB[p0 + 2] + 2 * TAB[p1 + 2];
     }
-    addLanes(c, i0, j, n, rows, x0, x1, x2);
+    sums[3 * j] = x0;
+    sums[3 * j + 1] = x1;
+    sums[3 * j + 2] = x2;
   }
 }
 
-function lookup3(n: number, groups: number, g0: number, gb: number, index: Uint8Array, c: Int32Array, i0: number, rows: number): void {
+function lookup3(n: number, groups: number, g0: number, gb: number, index: Uint8Array): void {
+  const sums = SUMS;
   for (let j = 0; j < n; j++) {
     let x0 = 0, x1 = 0, x2 = 0;
     for (let g = 0, base = 0, w = (j * groups + g0) * 3; g < gb; g++, base += 768, w += 3) {
@@ -194,11 +226,14 @@ function lookup3(n: number, groups: number, g0: number, gb: number, index: Uint8
       x1 += TAB[p0 + 1] + 2 * TAB[p1 + 1] + 4 * TAB[p2 + 1];
       x2 += TAB[p0 + 2] + 2 * TAB[p1 + 2] + 4 * TAB[p2 + 2];
     }
-    addLanes(c, i0, j, n, rows, x0, x1, x2);
+    sums[3 * j] = x0;
+    sums[3 * j + 1] = x1;
+    sums[3 * j + 2] = x2;
   }
 }
 
-function lookup4(n: number, groups: number, g0: number, gb: number, index: Uint8Array, c: Int32Array, i0: number, rows: number): void {
+function lookup4(n: number, groups: number, g0: number, gb: number, index: Uint8Array): void {
+  const sums = SUMS;
   for (let j = 0; j < n; j++) {
     let x0 = 0, x1 = 0, x2 = 0;
     for (let g = 0, base = 0, w = (j * groups + g0) * 4; g < gb; g++, base += 768, w += 4) {
@@ -210,6 +245,8 @@ function lookup4(n: number, groups: number, g0: number, gb: number, index: Uint8
       x1 += TAB[p0 + 1] + 2 * TAB[p1 + 1] + 4 * TAB[p2 + 1] + 8 * TAB[p3 + 1];
       x2 += TAB[p0 + 2] + 2 * TAB[p1 + 2] + 4 * TAB[p2 + 2] + 8 * TAB[p3 + 2];
     }
-    addLanes(c, i0, j, n, rows, x0, x1, x2);
+    sums[3 * j] = x0;
+    sums[3 * j + 1] = x1;
+    sums[3 * j + 2] = x2;
   }
 }

@@ -9,7 +9,9 @@ export function expectTable(op: string, table: readonly ByteLanes[]): void {
   if (table.length < 1 || table.length > 4) {
     throw new Error(`${op}: the table must be 1 to 4 registers, got ${table.length}`);
   }
-  table.forEach((reg, r) => expectRegister(op, `table[${r}]`, reg));
+  for (let r = 0; r < table.length; r++) {
+    if (table[r].byteLength !== 16) expectRegister(op, `table[${r}]`, table[r]); // throws
+  }
 }
 
 /** TBL Vd.16B, {Vt..Vt+r-1}.16B, Vm.16B: d[i] = table byte idx[i] if idx[i] < 16·r, else 0. */
