@@ -17,7 +17,7 @@
 //    tile of doubles is an 8x8 tile of C: twice the multiply-accumulates of the float kernel per
 //    instruction.
 // Weights are prepacked once (prepackInt8Fast) into panels of 8 channels as channel-pair doubles.
-import { checkDims, checkLength, outputFor } from './validate';
+import { checkDims, checkIntRange, checkLength, outputFor } from './validate';
 
 export interface Int8FastPanels {
   kind: 'int8-fast';
@@ -45,6 +45,7 @@ const TILE = new Float64Array(MR * NP);
 export function prepackInt8Fast(w: ArrayLike<number>, n: number, k: number): Int8FastPanels {
   checkDims('prepackInt8Fast', { n, k });
   checkLength('prepackInt8Fast', 'w', w, n * k, `${n}x${k}`);
+  checkIntRange('prepackInt8Fast', 'w', w, n * k, -128, 127); // the lane bound assumes int8 weights
   const kEven = k + (k & 1);
   const panels = Math.ceil(n / (2 * NP));
   const data = new Float64Array(panels * kEven * NP);

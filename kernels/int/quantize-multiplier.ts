@@ -3,7 +3,8 @@
 // M ≈ multiplier · 2^(shift - 31), with multiplier in [2^30, 2^31) for M != 0. The edge rules:
 // - M = 0 gives { multiplier: 0, shift: 0 };
 // - frexp(M) = q·2^shift with 0.5 <= |q| < 1, and multiplier = round(q·2^31), ties away from zero
-//   (TfLiteRound); if that rounds up to 2^31 it is halved and shift incremented;
+//   (TfLiteRound); if that rounds up to +2^31 it is halved and shift incremented (a negative M
+//   that rounds to -2^31 keeps it: it is a valid int32, and TFLite checks only the positive case);
 // - shift < -31 flushes to { 0, 0 } (every bit would be shifted out);
 // - for single rounding only, shift > 30 saturates to { 2^31 - 1, 30 } (that variant's range).
 // Negative M gives a negative multiplier (double rounding supports it; single rounding does not).
@@ -47,7 +48,7 @@ export function quantizeMultiplier(real: number, opts: QuantizeMultiplierOptions
   // q·2^31 is exact (a power-of-two scaling); round half away from zero like std::round.
   const scaled = q * 2147483648;
   let fixed = Math.sign(scaled) * Math.floor(Math.abs(scaled) + 0.5);
-  if (Math.abs(fixed) === 2147483648) {
+  if (fixed === 2147483648) {
     fixed /= 2;
     shift++;
   }

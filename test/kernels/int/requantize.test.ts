@@ -85,6 +85,7 @@ t.test('quantizeMultiplier edge rules', async (t) => {
   t.same(quantizeMultiplier(0.75), { multiplier: 3 << 29, shift: 0 });
   // q·2^31 = 2^31 - 0.25 rounds to 2^31: halved, shift incremented.
   t.same(quantizeMultiplier(1 - 2 ** -33), { multiplier: 1 << 30, shift: 1 });
+  t.same(quantizeMultiplier(-(1 - 2 ** -33)), { multiplier: MIN, shift: 0 }, 'only +2^31 is halved, as in TFLite');
   // A tie q·2^31 = 2^30 + 0.5 rounds away from zero, both signs.
   t.same(quantizeMultiplier(0.5 + 2 ** -32), { multiplier: (1 << 30) + 1, shift: 0 });
   t.same(quantizeMultiplier(-(0.5 + 2 ** -32)), { multiplier: -((1 << 30) + 1), shift: 0 });
@@ -116,7 +117,7 @@ t.test('quantizeMultiplier matches a reference built from the IEEE bits, and rec
     const floor = Math.floor(Math.abs(scaled));
     let fixed = Math.abs(scaled) - floor >= 0.5 ? floor + 1 : floor;
     let shift = e;
-    if (fixed === 2 ** 31) {
+    if (fixed === 2 ** 31 && real > 0) {
       fixed /= 2;
       shift++;
     }
