@@ -134,8 +134,9 @@ t.test('LUT (1..4 bits, exact int16 tables): mirror and fast path, zero points, 
       }
     }
   }
-  // The fast path's 9-row tiles and depth blocks: M past 9 and 18, K past 8·21 and 8·32.
-  for (const [m, n, k, bits] of [[19, 3, 300, 2], [10, 5, 257, 1], [9, 2, 100, 4], [20, 4, 77, 3]]) {
+  // The fast path's 12-row tiles (full, partial, partial triples) and depth blocks (K past 8·21
+  // groups for 2 bits, 8·32 for 1 bit, 8·4 for 4 bits, 8·9 for 3 bits).
+  for (const [m, n, k, bits] of [[25, 3, 300, 2], [14, 5, 257, 1], [12, 2, 100, 4], [22, 4, 77, 3], [24, 1, 170, 2]]) {
     const codes = randomCodes(rng, n * k, bits);
     const a = randomInt8(rng, m * k);
     const ref = gemmIntReference(m, n, k, a, Int8Array.from(codes, (c) => c - 2 ** (bits - 1)));
