@@ -5,9 +5,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { CommandSpec, ParsedArgs } from './args';
 import type { CliIo, Command } from './command';
-import { buildModel } from './build-model';
 import { checkCompatible, DATASET_HELP, loadData } from './data';
-import type { TrainConfig } from './train-command';
+import { buildNetwork, TrainConfig } from './train-command';
 import { Rng } from '../tensor/rng';
 import { DataLoader } from '../../datasets/loader';
 import { loadCheckpoint } from '../io/checkpoint';
@@ -38,7 +37,7 @@ function runEval(args: ParsedArgs, io: CliIo): number {
   checkCompatible(test, data, 'ddq eval');
   // Normalise exactly as in training, whatever the new data's own statistics are.
   const loader = new DataLoader({ ...test, mean: data.mean, std: data.std }, { batchSize: args.int('batch-size'), shuffle: false });
-  const model = buildModel({ net: settings.net, ...data, widthMultiplier: settings.width, dropout: settings.dropout, rng: new Rng(0) });
+  const model = buildNetwork(settings, data, new Rng(0)); // initial values are overwritten
   model.loadStateDict(modelTensors(ckpt));
 
   const r = evaluate(model, loader);

@@ -137,15 +137,21 @@ function settingsForResume(args: ParsedArgs, saved: TrainSettings, file: string)
   return s;
 }
 
-/** The model and optimizer groups of a run; the one place to extend for quantization. */
+/** What a run trains: the model, its optimizer groups and trainer hooks. */
 export interface RunParts {
   model: Module;
   groups: OptimizerGroup[];
   hooks?: TrainerHooks;
 }
 
+/** The model of a run: `ddq train` and `ddq eval` both build it here (wrap it for quantization here). */
+export function buildNetwork(s: TrainSettings, data: DataInfo, rng: Rng): Module {
+  return buildModel({ net: s.net, ...data, widthMultiplier: s.width, dropout: s.dropout, rng });
+}
+
+/** The model and optimizer groups of a run (add e.g. a group for quantizer gates here). */
 export function buildRun(s: TrainSettings, data: DataInfo, modelRng: Rng, batchesPerEpoch: number): RunParts {
-  const model = buildModel({ net: s.net, ...data, widthMultiplier: s.width, dropout: s.dropout, rng: modelRng });
+  const model = buildNetwork(s, data, modelRng);
   const params = model.parameters();
   const optimizer: Optimizer =
     s.optimizer === 'sgd'
