@@ -35,6 +35,9 @@ t.test('named geometries', (tt) => {
     conv2dParams({ n: 1, cIn: 3, h: 5, w: 5, cOut: 2, kh: 5, kw: 5 }), // kernel covers the whole image
     conv2dParams({ n: 1, cIn: 2, h: 3, w: 4, cOut: 2, kh: 3, kw: 3, padH: 2, padW: 2, strideH: 3, strideW: 3 }),
     conv2dParams({ n: 1, cIn: 2, h: 13, w: 17, cOut: 9, kh: 3, kw: 3, padH: 1, padW: 1 }), // cOut past the 8-row tile
+    conv2dParams({ n: 2, cIn: 1, h: 11, w: 10, cOut: 9, kh: 3, kw: 3, strideH: 2, strideW: 2, padH: 1, padW: 1 }), // multiplier 9: GEMM
+    conv2dParams({ n: 2, cIn: 2, h: 6, w: 7, cOut: 20, kh: 2, kw: 3, groups: 2, padH: 1 }), // multiplier 10: GEMM
+    conv2dParams({ n: 2, cIn: 1, h: 11, w: 10, cOut: 8, kh: 3, kw: 3, padH: 1, padW: 1 }), // multiplier 8: direct
   ];
   const cases: Array<[Conv2dParams, Kind]> = [];
   for (const p of named) for (const kind of ['f32', 'f64'] as Kind[]) cases.push([p, kind]);
