@@ -5,6 +5,8 @@ export { Conv2d } from './conv2d';
 export type { Conv2dLayerOptions } from './conv2d';
 export type { LinearOptions } from './linear';
 export { ReLU, ReLU6, Flatten, Identity } from './activations';
+export { BatchNorm2d } from './batch-norm';
+export { MaxPool2d, AvgPool2d, GlobalAvgPool2d } from './pooling';
 export { Dropout } from './dropout';
 export { Sequential } from './sequential';
 export * as init from './init';

@@ -1,0 +1,37 @@
+// BatchNorm2d layer: learned scale (γ, starts at 1) and shift (β, starts at 0) per channel,
+// running mean and variance as buffers (saved in state dicts, used in eval mode).
+import { Tensor } from '../tensor/tensor';
+import { batchNorm2d } from '../ops/batch-norm';
+import { Module } from './module';
+
+export class BatchNorm2d extends Module {
+  readonly channels: number;
+  readonly eps: number;
+  readonly momentum: number;
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  readonly runningMean: Tensor;
+  readonly runningVar: Tensor;
+
+  constructor(channels: number, opts: { eps?: number; momentum?: number } = {}) {
+    super();
+    if (!Number.isInteger(channels) || channels < 1) throw new Error(`BatchNorm2d: channels must be a positive integer, got ${channels}`);
+    this.channels = channels;
+    this.eps = opts.eps ?? 1e-5;
+    this.momentum = opts.momentum ?? 0.1;
+    this.weight = this.param('weight', Tensor.ones([channels]));
+    this.bias = this.param('bias', Tensor.zeros([channels]));
+    this.runningMean = this.buffer('runningMean', Tensor.zeros([channels]));
+    this.runningVar = this.buffer('runningVar', Tensor.ones([channels]));
+  }
+
+  forward(x: Tensor): Tensor {
+    return batchNorm2d(x, this.weight, this.bias, {
+      training: this.training,
+      runningMean: this.runningMean,
+      runningVar: this.runningVar,
+      momentum: this.momentum,
+      eps: this.eps,
+    });
+  }
+}
