@@ -92,8 +92,10 @@ export function resolveGemmArgs(
   checkCount(fn, 'bOffset', bOffset);
   checkCount(fn, 'cOffset', cOffset);
   // Stored shapes: what the arrays hold, before the transposes are applied.
-  const [aRows, aCols] = transA ? [k, m] : [m, k];
-  const [bRows, bCols] = transB ? [n, k] : [k, n];
+  const aRows = transA ? k : m;
+  const aCols = transA ? m : k;
+  const bRows = transB ? n : k;
+  const bCols = transB ? k : n;
   const lda = opts.lda ?? Math.max(1, aCols);
   const ldb = opts.ldb ?? Math.max(1, bCols);
   const ldc = opts.ldc ?? Math.max(1, n);
