@@ -15,7 +15,7 @@
 //    micro-tile is 12 activation rows, and each weight index byte is loaded once for all twelve
 //    (measured ~10% faster than 9 rows; more accumulators start to spill registers).
 // 3. Bit-planes folded with exact multiplies: x += T[i0] + 2·T[i1] (+ 4·T[i2] + 8·T[i3]), one
-//    specialised loop per bit count (V8 does not unroll loops). The loops leave their three sums
+//    specialised loop per bit count (V8 does not unroll loops). The loops leave their four sums
 //    per weight row in a buffer; a separate pass splits the lanes (rounding with the 1.5·2^52
 //    trick, exact here because no lane sits near a half) and adds them into C.
 // The weight zero point is applied once per output: - z·Σ_t a_t, with Math.imul (wrapping).
