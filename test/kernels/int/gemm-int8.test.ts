@@ -74,6 +74,17 @@ t.test('deep K: all -128 operands fill int32 exactly at K = 131071 and wrap at K
   t.same([...gemmInt8SmmlaMirror(2, 3, k, a, packSmmlaPanels(w, 3, k))], [...ref], 'smmla mirror, K=200003');
 });
 
+t.test('degenerate shapes: M, N or K = 0', async (t) => {
+  for (const [m, n, k] of [[0, 3, 5], [3, 0, 5], [3, 4, 0], [0, 0, 0]]) {
+    const a = new Int8Array(m * k).fill(3);
+    const w = new Int8Array(n * k).fill(-1);
+    const want = [...new Int32Array(m * n)];
+    t.same([...gemmInt8SdotMirror(m, n, k, a, packSdotPanels(w, n, k))], want, `sdot ${m}x${n}x${k}`);
+    t.same([...gemmInt8SmmlaMirror(m, n, k, a, packSmmlaPanels(w, n, k))], want, `smmla ${m}x${n}x${k}`);
+    t.same([...gemmInt8Fast(m, n, k, a, prepackInt8Fast(w, n, k), new Int32Array(m * n).fill(7))], want, `fast ${m}x${n}x${k} overwrites out`);
+  }
+});
+
 t.test('shape errors name the function and the sizes', async (t) => {
   const w = new Int8Array(6);
   t.throws(() => packSdotPanels(w, 2, 4), /packSdotPanels: w has 6 elements, need at least 8 for 2x4/);

@@ -168,3 +168,23 @@ t.test('LUT deep K: sums past int32 wrap identically in the mirror, the fast pat
   t.same([...gemmLutFast(1, 1, k, a, prepackLutFast(codes, 1, k, 4, -255))], [want], 'fast path');
   t.same([...gemmLutMirror(1, 1, k, a, packLutPanels(codes, 1, k, 4, -255))], [want], 'mirror');
 });
+
+t.test('degenerate shapes: M, N or K = 0 give the empty or all-zero product everywhere', async (t) => {
+  const bad: string[] = [];
+  for (const [m, n, k] of [[0, 3, 5], [3, 0, 5], [3, 4, 0], [0, 0, 0], [1, 1, 0]]) {
+    const a = new Int8Array(m * k).fill(3);
+    const w = new Int8Array(n * k).fill(-1);
+    const codes = new Uint8Array(n * k).fill(1);
+    const want = String(gemmIntReference(m, n, k, a, w));
+    const got: Record<string, Int32Array> = {
+      int4Mirror: gemmInt4SdotMirror(m, n, k, a, packInt4SdotPanels(w, n, k)),
+      int4Fast: gemmInt4Fast(m, n, k, a, prepackInt4Fast(w, n, k)),
+      codebookMirror: gemmCodebookTblMirror(m, n, k, a, packCodebookPanels(codes, n, k, 1, [0, -1])),
+      codebookFast: gemmCodebookFast(m, n, k, a, prepackCodebookFast(codes, n, k, 1, [0, -1])),
+      lutMirror: gemmLutMirror(m, n, k, a, packLutPanels(codes, n, k, 1, 2)),
+      lutFast: gemmLutFast(m, n, k, a, prepackLutFast(codes, n, k, 1, 2)),
+    };
+    for (const [name, r] of Object.entries(got)) if (String(r) !== want) bad.push(`${name} ${m}x${n}x${k}`);
+  }
+  t.same(bad, []);
+});
