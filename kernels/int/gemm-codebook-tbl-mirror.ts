@@ -130,9 +130,13 @@ export function gemmCodebookTblMirror(m: number, n: number, k: number, a: Int8Ar
   const wts = Array.from({ length: 4 }, () => new Int8Array(16));
   const sixtyFour = dup(new Uint8Array(16), 64);
   const masks = new Map(slices.map((s) => [s.width, dup(new Uint8Array(16), (1 << s.width) - 1)]));
-  // Registers per chunk: each slice of width w contributes w·4; `sliceStart` is each slice's first.
+  // Within a chunk a slice of width w holds w·4 registers; sliceStart[s] is slice s's first one.
   const sliceStart: number[] = [];
-  slices.reduce((s, sl) => (sliceStart.push(s), s + sl.width * 4), 0);
+  let registers = 0;
+  for (const slice of slices) {
+    sliceStart.push(registers);
+    registers += slice.width * 4;
+  }
   const chunkBytes = 4 * bits * 16;
   const chunks = kPadded / CHUNK;
   for (let p = 0; p * NR < n; p++) {
