@@ -10,13 +10,14 @@
 //
 // At stride 1 the input gradient is itself a correlation: dx = dy (zero-padded by
 // (k-1)*dilation - pad) correlated with the kernel flipped in both axes, so it reuses the fast
-// forward loops. Other strides scatter each dy back through the taps.
+// forward loops. 3x3 at stride 2 gathers each input pixel's 1, 2 or 4 contributions directly;
+// other strides scatter each dy back through the taps.
 //
 // Outputs (y, dx, dw) are overwritten, like the dense conv kernels.
 import { Conv2dParams, conv2dOutputSize, conv2dShapes, checkConvArray, validateConv2dParams } from './conv2d-params';
 import { FloatArray } from './float-array';
 import {
-  copyIntoPadded, correlate3x3, correlateTaps, scatterTaps, weightGrad3x3, weightGradTaps,
+  copyIntoPadded, correlate3x3, correlateTaps, gatherInput3x3s2, scatterTaps, weightGrad3x3, weightGradTaps,
 } from './plane-correlate';
 import { defaultWorkspace, Workspace } from './workspace';
 
@@ -82,6 +83,8 @@ export function depthwiseConv2dBackwardInput(
   const flipLeft = (p.kw - 1) * p.dilationW - p.padW;
   if (p.strideH === 1 && p.strideW === 1 && flipTop >= 0 && flipLeft >= 0) {
     backwardInputByCorrelation(p, dy, w, dx, flipTop, flipLeft, ws);
+  } else if (is3x3(p) && p.strideH === 2 && p.strideW === 2) {
+    backwardInput3x3Stride2(p, dy, w, dx, ws);
   } else {
     backwardInputByScatter(p, dy, w, dx, ws);
   }
@@ -116,6 +119,27 @@ function backwardInputByCorrelation(
         const accumulate = m > 0;
         if (is3x3(p)) correlate3x3(pad, pw, flipped, m * 9, dx, dxOff, h, width, 1, 1, 0, accumulate);
         else correlateTaps(pad, pw, flipped, m * taps, kh, kw, 1, 1, dilationH, dilationW, dx, dxOff, h, width, 0, accumulate);
+      }
+    }
+  }
+}
+
+/** 3x3 stride 2 (MobileNet's downsampling layers): a gather per input pixel, see gatherInput3x3s2. */
+function backwardInput3x3Stride2(p: Conv2dParams, dy: FloatArray, w: FloatArray, dx: FloatArray, ws: Workspace): void {
+  const { n, cIn, cOut, h, w: width, padH, padW } = p;
+  const { outH, outW } = conv2dOutputSize(p);
+  const qh = outH + 2;
+  const qw = outW + 2;
+  const q = ws.get('f64', qh * qw);
+  q.fill(0, 0, qh * qw); // the one-element border stays zero
+  const mult = cOut / cIn;
+  for (let b = 0; b < n; b++) {
+    for (let c = 0; c < cIn; c++) {
+      const dxOff = (b * cIn + c) * h * width;
+      for (let m = 0; m < mult; m++) {
+        const o = c * mult + m;
+        copyIntoPadded(dy, (b * cOut + o) * outH * outW, outH, outW, q, qw, 1, 1);
+        gatherInput3x3s2(q, outW, w, o * 9, dx, dxOff, h, width, padH, padW, m > 0);
       }
     }
   }

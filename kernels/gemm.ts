@@ -129,8 +129,17 @@ function packB(
         let dst = panel + j;
         for (let t = 0; t < kc; t++, dst += NR) PACKED_B[dst] = b[src + t];
       }
+    } else if (cols === NR) {
+      // Stored k×n, full panel: each depth step is 4 contiguous values.
+      let src = bOffset + pc * ldb + jc + jr;
+      for (let t = 0, dst = panel; t < kc; t++, src += ldb, dst += NR) {
+        PACKED_B[dst] = b[src];
+        PACKED_B[dst + 1] = b[src + 1];
+        PACKED_B[dst + 2] = b[src + 2];
+        PACKED_B[dst + 3] = b[src + 3];
+      }
     } else {
-      // Stored k×n: one depth step of the panel is a contiguous run of `cols` values.
+      // Stored k×n, right edge: `cols` < 4 values per depth step.
       for (let t = 0; t < kc; t++) {
         const src = bOffset + (pc + t) * ldb + jc + jr;
         const dst = panel + t * NR;

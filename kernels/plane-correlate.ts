@@ -163,3 +163,45 @@ export function weightGrad3x3(
     sums[sOff + 3 * i + 2] += s2;
   }
 }
+
+/**
+ * Input gradient of a 3x3, stride-2, dilation-1 correlation, gathered instead of scattered:
+ * dx[iy, ix] = start + sum over the taps (i, j) and outputs (oy, ox) with 2*oy + i = iy + padH
+ * and 2*ox + j = ix + padW of w[i, j] * g[oy, ox], where start is 0, or the value already in dx
+ * when `accumulate`. `q` holds g with one zero row and column on every side (row width
+ * outW + 2), so in padded coordinates (r, c) = (iy + padH, ix + padW): an even r takes kernel
+ * rows 0 and 2 from q rows r/2 + 1 and r/2, an odd r kernel row 1 from q row (r + 1)/2; columns
+ * likewise. Each dx element is written once, with 2.25 products on average.
+ */
+export function gatherInput3x3s2(
+  q: Float64Array, outW: number, wt: FloatArray, wOff: number, dx: FloatArray, dxOff: number,
+  h: number, w: number, padH: number, padW: number, accumulate: boolean,
+): void {
+  const qw = outW + 2;
+  for (let iy = 0; iy < h; iy++) {
+    const r = iy + padH;
+    // Up to two contributing kernel rows: (q row, weight row).
+    const even = (r & 1) === 0;
+    const rowA = (even ? (r >> 1) + 1 : (r + 1) >> 1) * qw;
+    const rowB = (r >> 1) * qw; // used only for even r
+    const wa = wOff + (even ? 0 : 3);
+    const a0 = wt[wa], a1 = wt[wa + 1], a2 = wt[wa + 2];
+    const b0 = even ? wt[wOff + 6] : 0, b1 = even ? wt[wOff + 7] : 0, b2 = even ? wt[wOff + 8] : 0;
+    const o = dxOff + iy * w;
+    for (let ix = 0; ix < w; ix++) {
+      const c = ix + padW;
+      let s: number;
+      if ((c & 1) === 0) {
+        const hi = (c >> 1) + 1;
+        const lo = c >> 1;
+        s = a0 * q[rowA + hi] + a2 * q[rowA + lo];
+        if (even) s += b0 * q[rowB + hi] + b2 * q[rowB + lo];
+      } else {
+        const mid = (c + 1) >> 1;
+        s = a1 * q[rowA + mid];
+        if (even) s += b1 * q[rowB + mid];
+      }
+      dx[o + ix] = accumulate ? dx[o + ix] + s : s;
+    }
+  }
+}
