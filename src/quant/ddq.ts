@@ -239,44 +239,52 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
       slotOf.push(Int32Array.from({ length: 1 << bits }, (_, j) => j * block));
     }
   }
-  // slot[i]: the index among the n full-resolution slots through which x_i reads its level.
-  const slot = new Int32Array(x.size);
-  const out = new Tensor(x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size), x.shape);
-  const needGateGrad = !qz.gatesFrozen && gateLogits.requiresGrad;
-  const fineIndex = needGateGrad && block > 1 ? new Int32Array(per) : null;
-  const idx = new Int32Array(per);
+  // code[i]: which distinct level x_i took. For the gate gradients (only while gates learn)
+  // each element also needs the full-resolution slot it reads through: within its merged
+  // block, the slot of its nearest fine level, i.e. the level it would move to if the next
+  // gate opened. Otherwise the slot is simply the block's first, code·block.
+  const xd = x.data;
+  const outData = x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size);
+  const code = n <= 256 ? new Uint8Array(x.size) : new Uint16Array(x.size);
+  const needGateGrad = !qz.gatesFrozen && gateLogits.requiresGrad && !qz.relaxed && block > 1;
+  const fineSlot = needGateGrad ? new Uint16Array(x.size) : null;
   for (let gIdx = 0; gIdx < G; gIdx++) {
-    const xs = x.data.subarray(gIdx * per, (gIdx + 1) * per);
+    const begin = gIdx * per;
     const lv = merged[gIdx];
-    const slots = slotOf[gIdx];
-    assignNearest(xs, lv, idx);
-    // Within its merged block, x reads through the slot of its nearest fine level: that is the
-    // level it would move to if the next gate opened, which makes the gate gradient meaningful.
-    if (fineIndex) assignNearest(xs, fine[gIdx], fineIndex);
-    for (let i = 0; i < per; i++) {
-      const j = idx[i];
-      out.data[gIdx * per + i] = lv[j];
-      let s = slots[j];
-      if (fineIndex) s = Math.min(Math.max(fineIndex[i], s), s + block - 1);
-      slot[gIdx * per + i] = s;
+    const codes = code.subarray(begin, begin + per);
+    assignNearest(xd.subarray(begin, begin + per), lv, codes);
+    for (let i = 0; i < per; i++) outData[begin + i] = lv[codes[i]];
+    if (fineSlot) {
+      const fs = fineSlot.subarray(begin, begin + per);
+      assignNearest(xd.subarray(begin, begin + per), fine[gIdx], fs);
+      for (let i = 0; i < per; i++) {
+        const first = codes[i] * block;
+        const f = fs[i];
+        fs[i] = f < first ? first : f >= first + block ? first + block - 1 : f;
+      }
     }
   }
+  const out = new Tensor(outData, x.shape);
 
   return customOp('ddqQuantize', [x, first, gaps, gateLogits], () => out, (g, _o, needs) => {
     const grads: (Tensor | null)[] = [null, null, null, null];
+    const gd = g.data;
     if (needs[0]) {
-      const dx = new Tensor(x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size), x.shape);
+      const dx = x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size);
+      const alpha = qz.alpha;
       for (let gIdx = 0; gIdx < G; gIdx++) {
         const lv = merged[gIdx];
         const lo = lv[0];
         const hi = lv[lv.length - 1];
-        for (let i = gIdx * per; i < (gIdx + 1) * per; i++) {
-          const v = x.data[i];
-          const inside = v >= lo && v <= hi ? g.data[i] : 0;
-          dx.data[i] = inside + qz.alpha * (v - out.data[i]);
+        const end = (gIdx + 1) * per;
+        // Straight through inside the range (almost every element: a predictable branch).
+        for (let i = gIdx * per; i < end; i++) {
+          const v = xd[i];
+          dx[i] = v >= lo && v <= hi ? gd[i] : 0;
         }
+        if (alpha !== 0) for (let i = gIdx * per; i < end; i++) dx[i] += alpha * (xd[i] - outData[i]);
       }
-      grads[0] = dx;
+      grads[0] = new Tensor(dx, x.shape);
     }
     if (needs[1] || needs[2] || needs[3]) {
       const dFirst = Tensor.zeros([G], { dtype: 'float64' });
@@ -286,7 +294,15 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
       for (let gIdx = 0; gIdx < G; gIdx++) {
         // dL/dq̃ per full-resolution slot, then dL/dq = (Z·U)ᵀ dL/dq̃ = Z·U dL/dq̃.
         gSlots.fill(0);
-        for (let i = gIdx * per; i < (gIdx + 1) * per; i++) gSlots[slot[i]] += g.data[i];
+        const end = (gIdx + 1) * per;
+        if (fineSlot) {
+          for (let i = gIdx * per; i < end; i++) gSlots[fineSlot[i]] += gd[i];
+        } else {
+          const slots = slotOf[gIdx];
+          const perLevel = new Float64Array(slots.length);
+          for (let i = gIdx * per; i < end; i++) perLevel[code[i]] += gd[i];
+          for (let j = 0; j < slots.length; j++) gSlots[slots[j]] += perLevel[j];
+        }
         const dq = applyGates(gSlots, gates);
         dFirst.data[gIdx] = levelsFromGapsBackward(gapsOf(gIdx), dq, (dGaps.data as Float64Array).subarray(gIdx * (n - 1), (gIdx + 1) * (n - 1)));
         if (needs[3] && !qz.gatesFrozen) {

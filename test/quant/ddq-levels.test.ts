@@ -3,7 +3,7 @@
 import t from 'tap';
 import { Rng } from '../../src/tensor/rng';
 import {
-  applyGates, assignNearest, hardGates, levelsFromGaps, levelsFromGapsBackward, mergedLevels, softplus, softplusInverse,
+  applyGates, assignNearest, assignNearestReference, hardGates, levelsFromGaps, levelsFromGapsBackward, mergedLevels, softplus, softplusInverse,
 } from '../../src/quant/ddq-levels';
 
 /** Dense Kronecker product of square matrices (the thing the code must never build). */
@@ -94,6 +94,30 @@ t.test('nearest assignment: ties go up, ends clip', async (tt) => {
     for (let j = 0; j < lv.length; j++) if (Math.abs(v - lv[j]) < Math.abs(v - lv[got[i]]) - 1e-15) ok = false;
   });
   tt.ok(ok, 'never a strictly nearer level');
+});
+
+t.test('fast assignment equals the binary-search reference on awkward level sets', async (tt) => {
+  const sets: Float64Array[] = [
+    Float64Array.from({ length: 256 }, (_, i) => -1 + (2 * i) / 255), // uniform
+    sortedLevels(256), // normal-ish spacing
+    Float64Array.from([...Array.from({ length: 200 }, (_, i) => i * 1e-4), ...Array.from({ length: 56 }, (_, i) => 1 + i)]), // clustered
+    Float64Array.from({ length: 16 }, (_, i) => i * i),
+    Float64Array.from({ length: 5 }, (_, i) => i),
+  ];
+  for (const lv of sets) {
+    const mids = Array.from({ length: lv.length - 1 }, (_, j) => (lv[j] + lv[j + 1]) / 2);
+    const xs = Float64Array.from([
+      ...Array.from({ length: 5000 }, () => lv[0] + (lv[lv.length - 1] - lv[0]) * (1.4 * rng.uniform() - 0.2)),
+      ...mids, // exact ties go up
+      ...mids.map((m) => m - 1e-12),
+      NaN, Infinity, -Infinity, lv[0], lv[lv.length - 1],
+    ]);
+    const a = new Int32Array(xs.length);
+    const b = new Int32Array(xs.length);
+    assignNearest(xs, lv, a);
+    assignNearestReference(xs, lv, b);
+    tt.same(Array.from(a), Array.from(b), `${lv.length} levels`);
+  }
 });
 
 t.test('levels from gaps are sorted; their backward matches finite differences', async (tt) => {
