@@ -9,7 +9,7 @@ import { loadDataset, DatasetPair } from '../../datasets/index';
 import { DataLoader } from '../../datasets/loader';
 import { Rng } from '../../src/tensor/rng';
 import { Tensor } from '../../src/tensor/tensor';
-import { Dropout, Flatten, Linear, ReLU, Sequential } from '../../src/nn/index';
+import { BatchNorm2d, Conv2d, Dropout, Flatten, GlobalAvgPool2d, Linear, MaxPool2d, ReLU, Sequential } from '../../src/nn/index';
 import type { Module } from '../../src/nn/module';
 import { AdamW, SGD, schedules } from '../../src/optim/index';
 import { sum, mul } from '../../src/ops/index';
@@ -26,6 +26,8 @@ const silent: Output = { write: () => true };
 interface RunOptions {
   seed: number;
   optimizer: 'sgd' | 'adamw' | 'two-groups';
+  /** A tiny conv net with batch norm (running statistics are buffers) instead of the MLP. */
+  conv?: boolean;
   epochs?: number;
   outDir?: string;
   hooks?: TrainerHooks;
@@ -34,7 +36,12 @@ interface RunOptions {
 function makeRun(o: RunOptions): { trainer: Trainer; model: Sequential; groups: OptimizerGroup[]; test: DataLoader } {
   const root = new Rng(o.seed);
   const rng = root.fork();
-  const model = new Sequential(new Flatten(), new Linear(784, 24, { rng }), new ReLU(), new Dropout(0.2, { rng }), new Linear(24, 10, { rng }));
+  const model = o.conv
+    ? new Sequential(
+      new Conv2d(1, 4, 3, { rng, stride: 2 }), new BatchNorm2d(4), new ReLU(), new MaxPool2d(2),
+      new Conv2d(4, 8, 3, { rng }), new BatchNorm2d(8), new ReLU(), new GlobalAvgPool2d(), new Flatten(), new Dropout(0.2, { rng }), new Linear(8, 10, { rng }),
+    )
+    : new Sequential(new Flatten(), new Linear(784, 24, { rng }), new ReLU(), new Dropout(0.2, { rng }), new Linear(24, 10, { rng }));
   const train = new DataLoader(data.train, { batchSize: 32, rng: root.fork(), augment: { pad: 2 } });
   const test = new DataLoader(data.test, { batchSize: 50, shuffle: false });
   const epochs = o.epochs ?? 2;
@@ -144,21 +151,27 @@ function makeHooks(model: () => Sequential, log: { epochs: number[]; values: num
   };
 }
 
-for (const optimizer of ['sgd', 'adamw', 'two-groups'] as const) {
-  t.test(`resume (${optimizer}): 1 epoch + restore + 2 epochs equals 3 epochs, bit for bit`, async (t) => {
+const resumeCases = [
+  { optimizer: 'sgd', conv: false },
+  { optimizer: 'adamw', conv: false },
+  { optimizer: 'two-groups', conv: false },
+  { optimizer: 'sgd', conv: true },
+] as const;
+for (const { optimizer, conv } of resumeCases) {
+  t.test(`resume (${optimizer}${conv ? ', conv net with batch norm' : ''}): 1 epoch + restore + 2 epochs equals 3 epochs, bit for bit`, async (t) => {
     const dir = t.testdir();
-    const full = makeRun({ seed: 7, optimizer, epochs: 3, outDir: path.join(dir, 'full') });
+    const full = makeRun({ seed: 7, optimizer, conv, epochs: 3, outDir: path.join(dir, 'full') });
     full.trainer.fit();
 
     const cut = path.join(dir, 'cut');
-    const first = makeRun({ seed: 7, optimizer, epochs: 3, outDir: cut });
+    const first = makeRun({ seed: 7, optimizer, conv, epochs: 3, outDir: cut });
     first.trainer.fit({ stopAfter: 1 });
     t.equal(first.trainer.epoch, 1);
     t.equal(readMetricsLog(path.join(cut, 'metrics.jsonl')).length, 1);
 
     // A fresh process would rebuild everything; a different seed proves the checkpoint restores
     // every generator and weight rather than relying on the seed.
-    const second = makeRun({ seed: 99, optimizer, epochs: 3, outDir: cut });
+    const second = makeRun({ seed: 99, optimizer, conv, epochs: 3, outDir: cut });
     second.trainer.restore(loadCheckpoint(path.join(cut, 'checkpoint.ddq')));
     t.equal(second.trainer.epoch, 1);
     second.trainer.fit();
@@ -170,7 +183,11 @@ for (const optimizer of ['sgd', 'adamw', 'two-groups'] as const) {
     const b = loadCheckpoint(path.join(dir, 'full', 'checkpoint.ddq'));
     t.same([...a.tensors.keys()], [...b.tensors.keys()]);
     const dropoutRng = (a.meta as { rngs: Record<string, unknown> }).rngs;
-    t.same(Object.keys(dropoutRng), ['3.rng'], 'the dropout generator is checkpointed');
+    t.same(Object.keys(dropoutRng), [conv ? '9.rng' : '3.rng'], 'the dropout generator is checkpointed');
+    if (conv) {
+      const mean = a.tensors.get('model.1.runningMean');
+      t.ok(mean && mean.data.some((v) => v !== 0), 'batch-norm running statistics are saved');
+    }
     t.same(dropoutRng, (b.meta as { rngs: Record<string, unknown> }).rngs, 'and ends in the same state');
   });
 }
