@@ -106,19 +106,19 @@ function backwardInputByCorrelation(
   pad.fill(0, 0, ph * pw);
   const mult = cOut / cIn;
   const taps = kh * kw;
-  const flipped = ws.get('f64', mult * taps, 1);
-  for (let c = 0; c < cIn; c++) {
-    for (let m = 0; m < mult; m++) {
-      const o = c * mult + m;
-      for (let t = 0; t < taps; t++) flipped[m * taps + t] = w[o * taps + taps - 1 - t];
-    }
-    for (let b = 0; b < n; b++) {
+  const flipped = ws.get('f64', cOut * taps, 1);
+  for (let o = 0; o < cOut; o++) {
+    for (let t = 0; t < taps; t++) flipped[o * taps + t] = w[o * taps + taps - 1 - t];
+  }
+  for (let b = 0; b < n; b++) {
+    for (let c = 0; c < cIn; c++) {
       const dxOff = (b * cIn + c) * h * width;
       for (let m = 0; m < mult; m++) {
-        copyIntoPadded(dy, (b * cOut + c * mult + m) * outH * outW, outH, outW, pad, pw, flipTop, flipLeft);
+        const o = c * mult + m;
+        copyIntoPadded(dy, (b * cOut + o) * outH * outW, outH, outW, pad, pw, flipTop, flipLeft);
         const accumulate = m > 0;
-        if (is3x3(p)) correlate3x3(pad, pw, flipped, m * 9, dx, dxOff, h, width, 1, 1, 0, accumulate);
-        else correlateTaps(pad, pw, flipped, m * taps, kh, kw, 1, 1, dilationH, dilationW, dx, dxOff, h, width, 0, accumulate);
+        if (is3x3(p)) correlate3x3(pad, pw, flipped, o * 9, dx, dxOff, h, width, 1, 1, 0, accumulate);
+        else correlateTaps(pad, pw, flipped, o * taps, kh, kw, 1, 1, dilationH, dilationW, dx, dxOff, h, width, 0, accumulate);
       }
     }
   }
@@ -189,18 +189,18 @@ export function depthwiseConv2dBackwardWeight(
   pad.fill(0, 0, ph * pw);
   const mult = cOut / cIn;
   const taps = kh * kw;
-  // One input channel's weight gradients (all its outputs), summed over the batch in double.
-  const sums = ws.get('f64', mult * taps, 1);
-  for (let c = 0; c < cIn; c++) {
-    sums.fill(0, 0, mult * taps);
-    for (let b = 0; b < n; b++) {
+  // All weight gradients, summed over the batch in double; images in memory order.
+  const sums = ws.get('f64', cOut * taps, 1);
+  sums.fill(0, 0, cOut * taps);
+  for (let b = 0; b < n; b++) {
+    for (let c = 0; c < cIn; c++) {
       copyIntoPadded(x, (b * cIn + c) * h * width, h, width, pad, pw, p.padH, p.padW);
-      for (let m = 0; m < mult; m++) {
-        const dyOff = (b * cOut + c * mult + m) * outH * outW;
-        if (is3x3(p)) weightGrad3x3(pad, pw, dy, dyOff, outH, outW, strideH, strideW, sums, m * 9);
-        else weightGradTaps(pad, pw, dy, dyOff, outH, outW, kh, kw, strideH, strideW, dilationH, dilationW, sums, m * taps);
+      for (let o = c * mult; o < (c + 1) * mult; o++) {
+        const dyOff = (b * cOut + o) * outH * outW;
+        if (is3x3(p)) weightGrad3x3(pad, pw, dy, dyOff, outH, outW, strideH, strideW, sums, o * 9);
+        else weightGradTaps(pad, pw, dy, dyOff, outH, outW, kh, kw, strideH, strideW, dilationH, dilationW, sums, o * taps);
       }
     }
-    for (let t = 0; t < mult * taps; t++) dw[c * mult * taps + t] = sums[t];
   }
+  for (let t = 0; t < cOut * taps; t++) dw[t] = sums[t];
 }
