@@ -7,7 +7,8 @@
 // accumulate (SDOT, SMMLA, SMLAL, SADALP, TBX, MLA...) read `d` first, exactly as the hardware
 // reads Vd. Callers who want a fresh value pass a fresh array. `d` may be the same array as a
 // source of the same type (as in `sqadd v0, v0, v1`): every mirror reads its sources before
-// writing anything that could alias them.
+// writing anything that could alias them. Two kinds of instruction have no vector destination:
+// ADDV reduces to a scalar, which it returns as a number, and ST1 writes memory.
 
 export type SignedLanes = Int8Array | Int16Array | Int32Array;
 export type UnsignedLanes = Uint8Array | Uint16Array | Uint32Array;
