@@ -31,6 +31,8 @@ export function prepackCodebookFast(codes: Uint8Array, n: number, k: number, bit
 
 /** out[M×N] = A[M×K] · Wᵀ with W[j][t] = levels[codes[j][t]]; equals gemmCodebookTblMirror. */
 export function gemmCodebookFast(m: number, n: number, k: number, a: Int8Array, w: CodebookFastPanels, out?: Int32Array): Int32Array {
+  checkDims('gemmCodebookFast', { m, n, k });
   if (w.n !== n || w.k !== k) throw new Error(`gemmCodebookFast: panels are for ${w.n}x${w.k} weights, called with n=${n}, k=${k}`);
+  checkLength('gemmCodebookFast', 'a', a, m * k, `${m}x${k}`);
   return gemmInt8Fast(m, n, k, a, w.int8, out);
 }

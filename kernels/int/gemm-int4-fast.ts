@@ -23,7 +23,9 @@ export function prepackInt4Fast(w: Int8Array, n: number, k: number): Int4FastPan
 
 /** out[M×N] = A[M×K] · Wᵀ for int4 W; equals gemmInt4SdotMirror bit for bit. */
 export function gemmInt4Fast(m: number, n: number, k: number, a: Int8Array, w: Int4FastPanels, out?: Int32Array): Int32Array {
+  checkDims('gemmInt4Fast', { m, n, k });
   if (w.n !== n || w.k !== k) throw new Error(`gemmInt4Fast: panels are for ${w.n}x${w.k} weights, called with n=${n}, k=${k}`);
+  checkLength('gemmInt4Fast', 'a', a, m * k, `${m}x${k}`);
   const c = gemmInt8Fast(m, n, k, a, w.int8, out);
   for (let i = 0; i < m * n; i++) c[i] = (c[i] << 4) >> 4;
   return c;
