@@ -176,7 +176,10 @@ export function assignNearest(x: FloatArray, levels: Float64Array, index: Int32A
     const v = x[i];
     let b = Math.floor((v - lo) * scale);
     b = b < 0 ? 0 : b > buckets ? buckets : b;
-    if (b !== b) b = buckets; // NaN: the top level, as in the reference
+    if (b !== b) {
+      index[i] = m; // NaN compares false everywhere: the top level, as in the reference
+      continue;
+    }
     let j = below[b];
     while (j < m && v >= mid[j]) j++;
     while (j > 0 && v < mid[j - 1]) j--;

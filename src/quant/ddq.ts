@@ -4,6 +4,11 @@
 // Forward (hard gates): levels q = first + cumsum(softplus(gaps)); b = number of open
 // monotone gates; the 2^b merged levels are block means of q; each x takes its nearest merged
 // level (values beyond the ends clip to them).
+// Activations use a uniform grid anchored at zero instead (q_i = (i - z)·step, step learned;
+// z = 0 for non-negative data, 2^(K-1) for signed): our choice for integer deployment, where
+// such a grid is exactly uint8/int8 with a scale and an integer zero point, and zero (the conv
+// padding value) is a level. Free non-uniform levels pay off for weights, which are stored as
+// codebook indices; for activations every layer output would need a per-element level search.
 // Backward: x straight through inside [min, max] level, 0 outside, plus alpha·(x - x_q);
 // levels through (Z·U)ᵀ; gates exactly through the multilinear Z·U and then straight through
 // each gate to its own logit (sigmoid'(t_i)), not through the monotone product (our reading,
@@ -13,7 +18,7 @@ import { Tensor } from '../tensor/tensor';
 import { customOp } from '../ops/custom-op';
 import { Module } from '../nn/module';
 import {
-  applyGates, assignNearest, bitsOf, hardGates, levelsFromGaps, levelsFromGapsBackward, mergedLevels, sigmoid, softplusInverse,
+  applyGates, assignNearest, bitsOf, hardGates, levelsFromGaps, levelsFromGapsBackward, mergedLevels, sigmoid, softplus, softplusInverse,
 } from './ddq-levels';
 
 export interface DdqOptions {
@@ -31,6 +36,8 @@ export interface DdqOptions {
   relaxed?: boolean;
   /** false: a fixed-precision quantizer (gates frozen at initBits for good). Default true. */
   learnBits?: boolean;
+  /** 'learned': free sorted levels (default for weights); 'uniform': zero-anchored grid (activations). */
+  grid?: 'learned' | 'uniform';
 }
 
 /** Starting logit of an open gate: just above the threshold (docs/ddq.md). */
@@ -40,9 +47,12 @@ export class DdqQuantizer extends Module {
   readonly kind: 'weight' | 'activation';
   readonly maxBits: number;
   readonly perChannel: boolean;
+  readonly grid: 'learned' | 'uniform';
   alpha: number;
   relaxed: boolean;
+  /** Learned grid: the lowest level per group. Uniform grid: the zero level's index (a buffer). */
   readonly first: Tensor;
+  /** Learned grid: raw gaps [G, 2^K - 1]. Uniform grid: the raw step [G, 1]. */
   readonly gaps: Tensor;
   readonly gateLogits: Tensor;
   /** 1 once the range has been initialised from data. */
@@ -68,8 +78,14 @@ export class DdqQuantizer extends Module {
     this.alpha = opts.alpha ?? 0;
     this.relaxed = opts.relaxed ?? false;
     const n = 1 << this.maxBits;
-    this.first = this.param('first', Tensor.zeros([this.groups], { dtype: 'float64' }));
-    this.gaps = this.param('gaps', Tensor.zeros([this.groups, n - 1], { dtype: 'float64' }));
+    this.grid = opts.grid ?? (this.kind === 'weight' ? 'learned' : 'uniform');
+    if (this.grid === 'learned') {
+      this.first = this.param('first', Tensor.zeros([this.groups], { dtype: 'float64' }));
+      this.gaps = this.param('gaps', Tensor.zeros([this.groups, n - 1], { dtype: 'float64' }));
+    } else {
+      this.first = this.buffer('zeroIndex', Tensor.zeros([this.groups], { dtype: 'float64' }));
+      this.gaps = this.param('step', Tensor.zeros([this.groups, 1], { dtype: 'float64' }));
+    }
     this.gateLogits = this.param('gateLogits', Tensor.zeros([this.maxBits], { dtype: 'float64' }));
     this.initialized = this.buffer('initialized', Tensor.zeros([1]));
     this.frozen = this.buffer('gatesFrozen', Tensor.zeros([1]));
@@ -111,8 +127,9 @@ export class DdqQuantizer extends Module {
   }
 
   /**
-   * Uniform levels on [lo, hi] per group (the starting point of training): first = lo and
-   * every gap = (hi - lo)/(n - 1) through the inverse softplus.
+   * Uniform levels on [lo, hi] per group (the starting point of training). Learned grid:
+   * first = lo and every gap = (hi - lo)/(n - 1) through the inverse softplus. Uniform grid:
+   * zero-anchored, unsigned (z = 0) when lo >= 0, else signed (z = n/2) and symmetric.
    */
   initRange(lo: number[] | number, hi: number[] | number): void {
     const n = 1 << this.maxBits;
@@ -120,8 +137,16 @@ export class DdqQuantizer extends Module {
       const l = typeof lo === 'number' ? lo : lo[gIdx];
       let h = typeof hi === 'number' ? hi : hi[gIdx];
       if (!(h > l)) h = l + 1e-3; // a constant tensor still gets a valid, tiny range
-      this.first.data[gIdx] = l;
-      this.gaps.data.fill(softplusInverse((h - l) / (n - 1)), gIdx * (n - 1), (gIdx + 1) * (n - 1));
+      if (this.grid === 'learned') {
+        this.first.data[gIdx] = l;
+        this.gaps.data.fill(softplusInverse((h - l) / (n - 1)), gIdx * (n - 1), (gIdx + 1) * (n - 1));
+      } else if (l >= 0) {
+        this.first.data[gIdx] = 0;
+        this.gaps.data[gIdx] = softplusInverse(Math.max(h, 1e-6) / (n - 1));
+      } else {
+        this.first.data[gIdx] = n / 2;
+        this.gaps.data[gIdx] = softplusInverse(Math.max(-l, h, 1e-6) / Math.max(1, n / 2 - 1));
+      }
     }
     this.initialized.data[0] = 1;
   }
@@ -158,8 +183,13 @@ export class DdqQuantizer extends Module {
 
   /** The full-resolution levels of one group. */
   levels(group = 0): Float64Array {
-    const n = 1 << this.maxBits;
-    return levelsFromGaps(this.first.data[group], this.gaps.data.subarray(group * (n - 1), (group + 1) * (n - 1)));
+    return gridLevels(this.grid, this.maxBits, this.first, this.gaps, group);
+  }
+
+  /** Uniform grid: the step between levels of one group. */
+  step(group = 0): number {
+    if (this.grid !== 'uniform') throw new Error('DdqQuantizer.step: only a uniform grid has one step');
+    return softplus(this.gaps.data[group]);
   }
 
   /** The distinct levels in use for one group: 2^bits merged levels (hard gates). */
@@ -192,7 +222,17 @@ export class DdqQuantizer extends Module {
   }
 }
 
+/** Levels of group g: free sorted levels from (first, gaps), or the zero-anchored uniform grid. */
+export function gridLevels(grid: 'learned' | 'uniform', maxBits: number, first: Tensor, gaps: Tensor, g: number): Float64Array {
+  const n = 1 << maxBits;
+  if (grid === 'learned') return levelsFromGaps(first.data[g], gaps.data.subarray(g * (n - 1), (g + 1) * (n - 1)));
+  const step = softplus(gaps.data[g]);
+  const z = first.data[g];
+  return Float64Array.from({ length: n }, (_, i) => (i - z) * step);
+}
+
 export interface DdqQuantizeConfig {
+  grid?: 'learned' | 'uniform';
   maxBits: number;
   /** Level sets: x is split into this many equal consecutive parts (channels). */
   groups: number;
@@ -210,7 +250,8 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
   const n = 1 << K;
   const G = qz.groups;
   if (x.size % G !== 0) throw new Error(`ddqQuantize: ${x.size} values do not split into ${G} channels`);
-  if (first.size !== G || gaps.size !== G * (n - 1) || gateLogits.size !== K) {
+  const grid = qz.grid ?? 'learned';
+  if (first.size !== G || gaps.size !== G * (grid === 'learned' ? n - 1 : 1) || gateLogits.size !== K) {
     throw new Error(`ddqQuantize: parameters do not match ${G} groups of 2^${K} levels`);
   }
   const per = x.size / G;
@@ -226,7 +267,7 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
   const slotOf: Int32Array[] = [];
   const block = qz.relaxed ? 1 : n >> bits;
   for (let gIdx = 0; gIdx < G; gIdx++) {
-    const q = levelsFromGaps(first.data[gIdx], gapsOf(gIdx));
+    const q = gridLevels(grid, K, first, gaps, gIdx);
     fine.push(q);
     if (qz.relaxed) {
       // Soft gates mix non-adjacent levels, so the n relaxed levels need not be sorted.
@@ -288,7 +329,7 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
     }
     if (needs[1] || needs[2] || needs[3]) {
       const dFirst = Tensor.zeros([G], { dtype: 'float64' });
-      const dGaps = Tensor.zeros([G, n - 1], { dtype: 'float64' });
+      const dGaps = Tensor.zeros(gaps.shape, { dtype: 'float64' });
       const dLogits = Tensor.zeros([K], { dtype: 'float64' });
       const gSlots = new Float64Array(n);
       for (let gIdx = 0; gIdx < G; gIdx++) {
@@ -304,7 +345,15 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
           for (let j = 0; j < slots.length; j++) gSlots[slots[j]] += perLevel[j];
         }
         const dq = applyGates(gSlots, gates);
-        dFirst.data[gIdx] = levelsFromGapsBackward(gapsOf(gIdx), dq, (dGaps.data as Float64Array).subarray(gIdx * (n - 1), (gIdx + 1) * (n - 1)));
+        if (grid === 'learned') {
+          dFirst.data[gIdx] = levelsFromGapsBackward(gapsOf(gIdx), dq, (dGaps.data as Float64Array).subarray(gIdx * (n - 1), (gIdx + 1) * (n - 1)));
+        } else {
+          // q_i = (i - z)·softplus(raw): dL/draw = sigmoid(raw)·Σ_i (i - z)·dL/dq_i
+          const z = first.data[gIdx];
+          let s = 0;
+          for (let i = 0; i < n; i++) s += (i - z) * dq[i];
+          dGaps.data[gIdx] = sigmoid(gaps.data[gIdx]) * s;
+        }
         if (needs[3] && !qz.gatesFrozen) {
           // dL/dg_i = <dL/dq̃, (∂Z·U/∂g_i) q>, exact because Z·U is multilinear in the gates.
           for (let i = 1; i < K; i++) {

@@ -118,7 +118,9 @@ function makeQuantizer(
     case 'ddq':
     case 'ddq-fixed': {
       if (bits > maxBits) throw new Error(`quantize: ${bits} bits exceed DDQ's maximum of ${maxBits}`);
-      return new DdqQuantizer({ kind, maxBits, initBits: bits, perChannel, groups: channels, alpha: config.alpha, learnBits });
+      // A fixed-precision activation grid has exactly 2^bits levels: no merging, so zero stays a level.
+      const K = kind === 'activation' && !learnBits ? bits : maxBits;
+      return new DdqQuantizer({ kind, maxBits: K, initBits: bits, perChannel, groups: channels, alpha: config.alpha, learnBits });
     }
     default:
       throw new Error(`quantize: unknown method '${String(config.method)}' (use none, lsq, ddq or ddq-fixed)`);

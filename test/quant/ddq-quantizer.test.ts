@@ -27,6 +27,37 @@ t.test('relaxed form: gradients of first level, gaps and gate logits match finit
   }
 });
 
+t.test('uniform grid (activations): the step gradient matches finite differences', async (tt) => {
+  for (const [K, z] of [[3, 0], [4, 8]]) {
+    const zero = f64([z], [1]);
+    const raw = f64([softplusInverse(0.3)], [1, 1]);
+    const logits = f64(Array.from({ length: K }, () => rng.normal()), [K]);
+    const x = f64(Array.from({ length: 30 }, () => 2 * rng.normal()), [30]);
+    const relaxed: DdqQuantizeConfig = { grid: 'uniform', maxBits: K, groups: 1, relaxed: true, alpha: 0, gatesFrozen: false };
+    const r = gradcheck((xx, s, c) => ddqQuantize(xx, zero, s, c, relaxed), [x, raw, logits], { wrt: [1, 2], eps: 1e-7 });
+    tt.ok(r.ok, `K=${K} z=${z}: ${r.message}`);
+    const hard: DdqQuantizeConfig = { ...relaxed, relaxed: false, gatesFrozen: true };
+    const r2 = gradcheck((xx, s) => ddqQuantize(xx, zero, s, logits, hard), [x, raw], { wrt: [1], eps: 1e-7 });
+    tt.ok(r2.ok, `hard K=${K}: ${r2.message}`);
+  }
+});
+
+t.test('activation quantizer: zero-anchored grid, unsigned or signed from the data', async (tt) => {
+  const a = new DdqQuantizer({ kind: 'activation', maxBits: 8 });
+  const y = a.forward(Tensor.fromArray([0, 0.5, 3, 6]));
+  tt.equal(a.grid, 'uniform');
+  tt.equal(a.levels()[0], 0, 'zero is the lowest level');
+  tt.ok(Math.abs(a.step() - 6 / 255) < 1e-12);
+  tt.equal(y.data[0], 0);
+  tt.ok(Math.abs(y.data[3] - 6) < 1e-5);
+  const s = new DdqQuantizer({ kind: 'activation', maxBits: 4 });
+  s.forward(Tensor.fromArray([-2, 1, 0.5]));
+  const lv = s.levels();
+  tt.equal(lv[8], 0, 'signed: level 8 of 16 is zero');
+  tt.ok(Math.abs(lv[1] + 2) < 1e-12 && lv[0] < -2, 'symmetric range covers -2');
+  tt.same(s.namedParameters().map(([n]) => n), ['step', 'gateLogits'], 'the zero index is not trained');
+});
+
 t.test('x: straight through inside the level range, zero outside, plus alpha·(x - x_q)', async (tt) => {
   const K = 3;
   const { first, gaps } = params(K, 1, -1, 1);
