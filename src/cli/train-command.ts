@@ -230,7 +230,7 @@ function runTrain(args: ParsedArgs, io: CliIo): number {
   if (trainer.epoch < settings.epochs) {
     io.out.write(`stopped after epoch ${trainer.epoch} of ${settings.epochs} (--stop-after); continue with: ddq train --resume --out ${settings.out}\n`);
   } else if (last?.testAccuracy !== undefined) {
-    io.out.write(`done: test accuracy ${(100 * last.testAccuracy).toFixed(2)}% after ${trainer.epoch} epochs; checkpoint ${trainer.checkpointFile}\n`);
+    io.out.write(`done: test accuracy ${(100 * last.testAccuracy).toFixed(2)}% after ${trainer.epoch} epoch${trainer.epoch === 1 ? '' : 's'}; checkpoint ${trainer.checkpointFile}\n`);
   }
   return 0;
 }
