@@ -24,7 +24,8 @@ export function copyIntoPadded(
 
 /**
  * out[oy, ox] = start + sum_ij wt[wOff + 3i + j] * pad[oy*sH + i, ox*sW + j] for a 3x3 kernel,
- * where start is `bias`, or the value already in out when `accumulate`.
+ * where start is `bias`, or the value already in out when `accumulate`. (The start value is
+ * filled in beforehand: choosing it per element inside the loop measured 2x slower.)
  */
 export function correlate3x3(
   pad: Float64Array, pw: number, wt: FloatArray, wOff: number, out: FloatArray, outOff: number,
@@ -33,6 +34,7 @@ export function correlate3x3(
   const w00 = wt[wOff], w01 = wt[wOff + 1], w02 = wt[wOff + 2];
   const w10 = wt[wOff + 3], w11 = wt[wOff + 4], w12 = wt[wOff + 5];
   const w20 = wt[wOff + 6], w21 = wt[wOff + 7], w22 = wt[wOff + 8];
+  if (!accumulate) out.fill(bias, outOff, outOff + outH * outW);
   for (let oy = 0; oy < outH; oy++) {
     const r0 = oy * sH * pw;
     const r1 = r0 + pw;
@@ -44,8 +46,7 @@ export function correlate3x3(
       let b0 = pad[r0 + 1], b1 = pad[r1 + 1], b2 = pad[r2 + 1];
       for (let ox = 0; ox < outW; ox++) {
         const c0 = pad[r0 + ox + 2], c1 = pad[r1 + ox + 2], c2 = pad[r2 + ox + 2];
-        const start = accumulate ? out[o + ox] : bias;
-        out[o + ox] = start +
+        out[o + ox] +=
           w00 * a0 + w01 * b0 + w02 * c0 +
           w10 * a1 + w11 * b1 + w12 * c1 +
           w20 * a2 + w21 * b2 + w22 * c2;
@@ -54,8 +55,7 @@ export function correlate3x3(
       }
     } else {
       for (let ox = 0, q = 0; ox < outW; ox++, q += sW) {
-        const start = accumulate ? out[o + ox] : bias;
-        out[o + ox] = start +
+        out[o + ox] +=
           w00 * pad[r0 + q] + w01 * pad[r0 + q + 1] + w02 * pad[r0 + q + 2] +
           w10 * pad[r1 + q] + w11 * pad[r1 + q + 1] + w12 * pad[r1 + q + 2] +
           w20 * pad[r2 + q] + w21 * pad[r2 + q + 1] + w22 * pad[r2 + q + 2];
@@ -178,6 +178,7 @@ export function gatherInput3x3s2(
   h: number, w: number, padH: number, padW: number, accumulate: boolean,
 ): void {
   const qw = outW + 2;
+  if (!accumulate) dx.fill(0, dxOff, dxOff + h * w);
   for (let iy = 0; iy < h; iy++) {
     const r = iy + padH;
     // Up to two contributing kernel rows: (q row, weight row).
@@ -201,7 +202,7 @@ export function gatherInput3x3s2(
         s = a1 * q[rowA + mid];
         if (even) s += b1 * q[rowB + mid];
       }
-      dx[o + ix] = accumulate ? dx[o + ix] + s : s;
+      dx[o + ix] += s;
     }
   }
 }
