@@ -1,5 +1,6 @@
 // What a `ddq` subcommand is: a declarative spec (options, help) and a run function. Adding a
-// subcommand = writing one of these and listing it in COMMANDS (src/cli/main.ts).
+// subcommand = writing one of these in its own file and adding a line to COMMANDS in
+// src/cli/main.ts (name, one-line summary, and how to load it).
 import type { CommandSpec, ParsedArgs } from './args';
 import type { Output } from '../train/progress';
 

@@ -4,21 +4,25 @@
 //   npx ts-node src/cli/main.ts train --help      or, installed:  ddq train --help
 import { formatHelp, parseArgs, UsageError } from './args';
 import type { CliIo, Command } from './command';
-import { trainCommand } from './train-command';
-import { evalCommand } from './eval-command';
 
-/** The subcommands, in the order `ddq --help` lists them. */
-export const COMMANDS: Command[] = [trainCommand, evalCommand];
+/**
+ * The subcommands, in the order `ddq --help` lists them. Each is loaded only when used, so
+ * `ddq --help` does not compile the whole library first (ts-node compiles on the fly).
+ */
+export const COMMANDS: { name: string; summary: string; load(): Promise<Command> }[] = [
+  { name: 'train', summary: 'Train a classifier, with a checkpoint after every epoch.', load: async () => (await import('./train-command')).trainCommand },
+  { name: 'eval', summary: 'Report the test accuracy and loss of a trained checkpoint.', load: async () => (await import('./eval-command')).evalCommand },
+];
 
 export function usage(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.spec.name.length)) + 3;
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 3;
   return [
     'Usage: ddq <command> [options]',
     '',
     'Train and evaluate neural networks in pure TypeScript (ddq-ts).',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}${c.spec.summary}`),
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     "Run 'ddq <command> --help' for a command's options. Set DDQ_DEBUG=1 for stack traces.",
     '',
@@ -27,15 +31,24 @@ export function usage(): string {
 
 export async function main(argv: readonly string[], io: CliIo = { out: process.stdout, err: process.stderr }): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    const topic = name === 'help' ? COMMANDS.find((c) => c.spec.name === rest[0]) : undefined;
-    (name === undefined ? io.err : io.out).write(topic ? formatHelp(topic.spec) : usage());
+  if (name === undefined || name === '--help' || name === '-h') {
+    (name === undefined ? io.err : io.out).write(usage());
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS.find((c) => c.spec.name === name);
-  if (!command) {
-    io.err.write(`ddq: unknown command '${name}'; commands: ${COMMANDS.map((c) => c.spec.name).join(', ')} (see ddq --help)\n`);
+  const help = name === 'help'; // ddq help <command>
+  const entry = COMMANDS.find((c) => c.name === (help ? rest[0] : name));
+  if (!entry) {
+    if (help && rest[0] === undefined) {
+      io.out.write(usage());
+      return 0;
+    }
+    io.err.write(`ddq: unknown command '${help ? rest[0] : name}'; commands: ${COMMANDS.map((c) => c.name).join(', ')} (see ddq --help)\n`);
     return 2;
+  }
+  const command = await entry.load();
+  if (help) {
+    io.out.write(formatHelp(command.spec));
+    return 0;
   }
   try {
     const args = parseArgs(command.spec, rest);
