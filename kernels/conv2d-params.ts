@@ -40,7 +40,10 @@ export function conv2dParams(
   };
 }
 
-/** True when the depthwise kernels apply: one input and one output channel per group. */
+/**
+ * The classic depthwise convolution: one input and one output channel per group. (The kernels
+ * of depthwise-conv2d.ts also take channel multipliers: groups == cIn, cOut a multiple of it.)
+ */
 export function isDepthwise(p: Conv2dParams): boolean {
   return p.groups === p.cIn && p.groups === p.cOut;
 }
