@@ -7,7 +7,7 @@
 // loader's generators, and nothing else is random.
 import * as fs from 'fs';
 import * as path from 'path';
-import { CommandSpec, OptionSpec, OptionValue, ParsedArgs, UsageError } from './args';
+import { CommandSpec, OptionSpec, OptionValue, ParsedArgs, parseArgs, UsageError } from './args';
 import type { CliIo, Command } from './command';
 import { buildModel, checkNetOptions, NET_NAMES } from './build-model';
 import { DATASET_HELP, DataInfo, dataInfo, describe, loadData } from './data';
@@ -54,7 +54,9 @@ export const TRAIN_SPEC: CommandSpec = {
   notes: [
     'Every epoch writes <out>/checkpoint.ddq (atomically) and appends to <out>/metrics.jsonl.',
     'A run with the same options and seed gives the same weights and metrics, bit for bit, and',
-    '--resume continues an interrupted run to exactly the weights of an uninterrupted one.',
+    '--resume continues an interrupted run to exactly the weights of an uninterrupted one. It takes',
+    'the settings saved in the checkpoint; of the others only --epochs (to extend a run; a cosine',
+    'schedule stretches accordingly) and --out may change.',
     'Examples:',
     '  ddq train --net lenet5 --dataset mnist --epochs 10',
     '  ddq train --net mobilenetv2 --width 0.5 --dataset fashion --augment --optimizer sgd --lr 0.05',
@@ -125,13 +127,14 @@ function checkRelevant(args: ParsedArgs): void {
 /** The saved settings, with the explicitly given options checked against them. */
 function settingsForResume(args: ParsedArgs, saved: TrainSettings, file: string): TrainSettings {
   const given = args.all();
-  const s = { ...saved };
+  // Options added after the checkpoint was written take their defaults.
+  const s = { ...settingsFromArgs(parseArgs(TRAIN_SPEC, [])), ...saved };
   for (const name of args.given) {
     if (SESSION_OPTIONS.has(name)) continue;
     const key = camelCase(name);
     if (RESUMABLE_CHANGES.has(name)) s[key] = given[name]!;
-    else if (given[name] !== saved[key]) {
-      throw new UsageError(`--${name} ${given[name]} differs from ${saved[key]} saved in ${file}; a resumed run keeps its settings (leave the option out)`);
+    else if (given[name] !== s[key]) {
+      throw new UsageError(`--${name} ${given[name]} differs from ${s[key]} saved in ${file}; a resumed run keeps its settings (leave the option out)`);
     }
   }
   return s;
