@@ -27,7 +27,14 @@ export async function run(): Promise<void> {
     const a = rng.fillUniform(new Float32Array(n * n), -1, 1);
     const b = rng.fillUniform(new Float32Array(n * n), -1, 1);
     const c = new Float32Array(n * n);
-    const tfMatMul = tfjsMatMul(n, n, n, a, b);
+    const peer = tfjsMatMul(n, n, n, a, b);
+    const tfMatMul = peer.run;
+    // Both sides must compute the same product (checked once, untimed).
+    gemm(n, n, n, a, b, c);
+    const theirs = peer.result();
+    let worst = 0;
+    for (let i = 0; i < c.length; i++) worst = Math.max(worst, Math.abs(c[i] - theirs[i]));
+    if (!(worst < 1e-3 * Math.sqrt(n))) throw new Error(`gemm bench: ours and tfjs differ by ${worst} at N=${n}`);
     let ours: Timing | undefined;
     let naive: Timing | undefined;
     let tfjs: Timing | undefined;
@@ -38,6 +45,7 @@ export async function run(): Promise<void> {
         : measure(`naive ${n}`, () => naiveGemm(n, n, n, a, b, c), { maxTime: 1 }));
       tfjs = fastest(tfjs, n >= 512 ? measureSlow(`tfjs ${n}`, tfMatMul, n >= 1024 ? 1 : 3) : measure(`tfjs ${n}`, tfMatMul, { maxTime: 1 }));
     }
+    peer.dispose();
     if (!ours || !naive || !tfjs) throw new Error('gemm bench: nothing measured');
     rows.push([
       String(n),

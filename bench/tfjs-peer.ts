@@ -15,14 +15,28 @@ export async function tfjsCpu(): Promise<Tf> {
   return tf;
 }
 
-/** C = A·B for row-major m×k and k×n float32 data. */
-export function tfjsMatMul(m: number, n: number, k: number, a: Float32Array, b: Float32Array): () => void {
+/** C = A·B for row-major m×k and k×n float32 data: `run` times one product, `dispose` frees A and B. */
+export function tfjsMatMul(
+  m: number, n: number, k: number, a: Float32Array, b: Float32Array,
+): { run: () => void; result: () => Float32Array; dispose: () => void } {
   const ta = tf.tensor2d(a, [m, k]);
   const tb = tf.tensor2d(b, [k, n]);
-  return () => {
-    const c = tf.matMul(ta, tb);
-    c.dataSync();
-    c.dispose();
+  return {
+    result: () => {
+      const c = tf.matMul(ta, tb);
+      const out = c.dataSync() as Float32Array;
+      c.dispose();
+      return out;
+    },
+    run: () => {
+      const c = tf.matMul(ta, tb);
+      c.dataSync();
+      c.dispose();
+    },
+    dispose: () => {
+      ta.dispose();
+      tb.dispose();
+    },
   };
 }
 
