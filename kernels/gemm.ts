@@ -8,7 +8,8 @@
 // kernel reads it, then an 8x4 micro-kernel computes each 8x4 tile of C over the slice.
 //
 // Three things make it fast in V8, all measured on the 2-core AMD EPYC of this project
-// (N=512, GFLOP/s; the naive i-k-j loop runs at ~0.75):
+// (N=512, GFLOP/s, best of interleaved runs on a shared machine; the naive i-k-j loop runs at
+// 0.4-0.75):
 //  1. The packing buffers are module-level constants of fixed size. V8 then compiles their
 //     address and length into the kernel as constants: a load becomes one instruction plus a
 //     well-predicted bounds check, instead of re-reading the array's map, base and length each
@@ -43,7 +44,8 @@ const TILE = new Float64Array(MR * NR);
 
 /**
  * C[m×n] = op(A)·op(B), or C += op(A)·op(B) with `beta: 1`. Row-major; see `GemmOptions`.
- * Accepts Float32Array or Float64Array for each operand; sums are formed in doubles.
+ * Accepts Float32Array or Float64Array for each operand. Sums are formed in doubles over each
+ * KC-long depth slice; when k > KC the slices are added up in C (so in C's precision).
  */
 export function gemm(
   m: number, n: number, k: number, a: FloatArray, b: FloatArray, c: FloatArray, opts: GemmOptions = {},
