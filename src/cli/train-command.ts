@@ -18,7 +18,13 @@ import type { Optimizer } from '../optim/optimizer';
 import type { Schedule } from '../optim/schedules';
 import { DataLoader } from '../../datasets/loader';
 import { loadCheckpoint } from '../io/checkpoint';
-import { CHECKPOINT_FILE, OptimizerGroup, Trainer, TrainerHooks, trainState } from '../train/trainer';
+import { CHECKPOINT_FILE, modelTensors, OptimizerGroup, Trainer, TrainerHooks, trainState } from '../train/trainer';
+import type { Tensor } from '../tensor/tensor';
+import type { StateDict } from '../nn/module';
+import { quantize } from '../quant/quantize';
+import { formatQuantReport, quantReport, bitsPerLayerSvg, levelsSvg } from '../quant/report';
+import { QatOptions, qatGroups, qatHooks } from '../train/qat';
+import { GradientWorker } from '../parallel/gradient-worker-host';
 
 export const TRAIN_OPTIONS: OptionSpec[] = [
   { section: 'Model', name: 'net', type: 'enum', values: NET_NAMES, default: 'lenet5', help: 'network' },
@@ -39,12 +45,27 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'weight-decay', type: 'float', min: 0, help: 'weight decay (default: 0.01 for adamw, 5e-4 for sgd)' },
   { name: 'momentum', type: 'float', min: 0, max: 0.999, help: 'SGD momentum (default: 0.9)' },
 
+  { section: 'Quantization', name: 'quant', type: 'enum', values: ['none', 'ddq', 'ddq-fixed', 'lsq'], default: 'none',
+    help: 'quantization-aware training: ddq (learned bits, levels, range; docs/ddq.md),\nddq-fixed (DDQ with bits fixed at --wbits), lsq (uniform, learned step)' },
+  { name: 'wbits', type: 'int', min: 1, max: 8, help: 'weight bits of inner layers (lsq, ddq-fixed: fixed; ddq: starting bits, default 8)' },
+  { name: 'abits', type: 'int', min: 2, max: 8, default: 8, help: 'activation bits of inner layers' },
+  { name: 'edge-bits', type: 'int', min: 2, max: 8, default: 8, help: 'weight and activation bits of the first and last layers' },
+  { name: 'per-channel', type: 'flag', help: 'one weight level set (ddq) or step (lsq) per output channel' },
+  { name: 'budget-bits', type: 'float', above: 0, max: 8, help: 'ddq: target average weight bits of the layers that learn their bits' },
+  { name: 'budget-weight', type: 'float', min: 0, default: 2, help: 'ddq: weight λ of the budget penalty' },
+  { name: 'budget-anneal', type: 'float', min: 0, max: 1, default: 0, valueName: 'fraction', help: 'ddq: anneal the budget from 8 bits down over this fraction of the gate epochs' },
+  { name: 'gate-lr', type: 'float', above: 0, default: 20, help: 'ddq: SGD learning rate of the gate logits' },
+  { name: 'gate-epochs', type: 'int', min: 0, help: 'ddq: epochs during which bits are learned, then frozen (default: all but the last)' },
+  { name: 'ddq-alpha', type: 'float', min: 0, default: 0, help: 'ddq: gradient-correction weight α' },
+  { name: 'init', type: 'string', valueName: 'checkpoint', help: 'start from the weights of a full-precision checkpoint of the same net and data' },
+
   { section: 'Run', name: 'epochs', type: 'int', min: 1, default: 10, help: 'epochs to train' },
   { name: 'seed', type: 'int', min: 0, default: 1, help: 'seed of initialisation, shuffling and augmentation' },
   { name: 'out', type: 'string', valueName: 'dir', help: 'output directory for checkpoint.ddq and metrics.jsonl\n(default: runs/<net>-<dataset>)' },
   { name: 'resume', type: 'string', optionalValue: true, valueName: 'checkpoint', help: 'continue the run saved in the output directory, or in the given file' },
   { name: 'stop-after', type: 'int', min: 1, valueName: 'epochs', help: 'stop after this many epochs of this invocation (as an interruption would)' },
   { name: 'overwrite', type: 'flag', help: 'start a new run even if the output directory holds a checkpoint' },
+  { name: 'threads', type: 'int', min: 1, max: 2, default: 1, help: 'threads to train on: 2 computes half of every batch on a worker\nthread (batch norm then sees half-batch statistics)' },
 ];
 
 export const TRAIN_SPEC: CommandSpec = {
@@ -65,7 +86,7 @@ export const TRAIN_SPEC: CommandSpec = {
 };
 
 /** Options of one invocation, not of the run: never saved, free to differ on --resume. */
-const SESSION_OPTIONS = new Set(['resume', 'stop-after', 'overwrite']);
+const SESSION_OPTIONS = new Set(['resume', 'stop-after', 'overwrite', 'threads']);
 /** Saved options that --resume may change. */
 const RESUMABLE_CHANGES = new Set(['epochs', 'out']);
 
@@ -89,6 +110,18 @@ export interface TrainSettings {
   epochs: number;
   seed: number;
   out: string;
+  quant: 'none' | 'ddq' | 'ddq-fixed' | 'lsq';
+  wbits: number;
+  abits: number;
+  edgeBits: number;
+  perChannel: boolean;
+  budgetBits: number;
+  budgetWeight: number;
+  budgetAnneal: number;
+  gateLr: number;
+  gateEpochs: number;
+  ddqAlpha: number;
+  init: string;
   [option: string]: OptionValue;
 }
 
@@ -111,13 +144,26 @@ export function settingsFromArgs(args: ParsedArgs): TrainSettings {
   s.momentum ??= sgd ? 0.9 : 0;
   s.decayEvery ??= Math.max(1, Math.round((s.epochs as number) / 3));
   s.gamma ??= 0.1;
-  s.out ??= path.join('runs', `${s.net}-${String(s.dataset).split(':')[0]}`);
+  s.out ??= path.join('runs', `${s.net}-${String(s.dataset).split(':')[0]}${s.quant === 'none' ? '' : `-${s.quant}`}`);
+  s.wbits ??= s.quant === 'ddq' ? 8 : 4;
+  s.budgetBits ??= 0;
+  s.gateEpochs ??= Math.max(1, (s.epochs as number) - 1);
+  s.init ??= '';
   return s as TrainSettings;
 }
 
 /** Options that would have no effect are errors, not silently ignored. */
 function checkRelevant(args: ParsedArgs): void {
   checkNetOptions(args.string('net'), args.float('width'), args.float('dropout'));
+  const quant = args.string('quant');
+  const ddqOnly = ['budget-bits', 'budget-weight', 'budget-anneal', 'gate-lr', 'gate-epochs', 'ddq-alpha'];
+  if (quant !== 'ddq') {
+    for (const name of ddqOnly) if (args.has(name)) throw new UsageError(`--${name} applies to --quant ddq only`);
+  }
+  if (quant === 'none') {
+    for (const name of ['wbits', 'abits', 'edge-bits', 'per-channel']) if (args.has(name)) throw new UsageError(`--${name} needs --quant ddq, ddq-fixed or lsq`);
+  }
+  if (quant === 'lsq' && args.has('wbits') && args.int('wbits') < 2) throw new UsageError('--wbits: lsq needs at least 2 bits');
   if (args.string('optimizer') !== 'sgd' && args.has('momentum')) throw new UsageError('--momentum applies to --optimizer sgd only');
   if (args.string('schedule') !== 'step' && (args.has('decay-every') || args.has('gamma'))) {
     throw new UsageError('--decay-every and --gamma apply to --schedule step only');
@@ -147,20 +193,63 @@ export interface RunParts {
   hooks?: TrainerHooks;
 }
 
-/** The model of a run: `ddq train` and `ddq eval` both build it here (wrap it for quantization here). */
-export function buildNetwork(s: TrainSettings, data: DataInfo, rng: Rng): Module {
-  return buildModel({ net: s.net, ...data, widthMultiplier: s.width, dropout: s.dropout, rng });
+/**
+ * The model of a run: `ddq train` and `ddq eval` both build it here. `init` (full-precision
+ * weights, e.g. from --init) is loaded before the layers are wrapped for quantization, so the
+ * quantizers start from the trained weights.
+ */
+export function buildNetwork(s: TrainSettings, data: DataInfo, rng: Rng, init?: StateDict): Module {
+  const model = buildModel({ net: s.net, ...data, widthMultiplier: s.width, dropout: s.dropout, rng });
+  if (init) model.loadStateDict(init);
+  const quant = s.quant ?? 'none';
+  if (quant !== 'none') {
+    quantize(model, {
+      method: quant,
+      weightBits: s.wbits,
+      activationBits: s.abits,
+      firstLayerBits: s.edgeBits,
+      lastLayerBits: s.edgeBits,
+      perChannel: s.perChannel,
+      alpha: s.ddqAlpha,
+      inputShape: [data.channels, data.height, data.width],
+    });
+  }
+  return model;
 }
 
-/** The model and optimizer groups of a run (add e.g. a group for quantizer gates here). */
-export function buildRun(s: TrainSettings, data: DataInfo, modelRng: Rng, batchesPerEpoch: number): RunParts {
-  const model = buildNetwork(s, data, modelRng);
-  const params = model.parameters();
-  const optimizer: Optimizer =
+/** Arguments of `buildReplica`: enough to rebuild a run's model in a worker thread. */
+export interface ReplicaArgs {
+  settings: TrainSettings;
+  data: DataInfo;
+}
+
+/** The model of a run with throwaway initial values (a worker receives the real ones every step). */
+export function buildReplica(a: ReplicaArgs): Module {
+  return buildNetwork(a.settings, a.data, new Rng(0));
+}
+
+/** The model, optimizer groups and (for quantization) hooks of a run. */
+export function buildRun(s: TrainSettings, data: DataInfo, modelRng: Rng, batchesPerEpoch: number, init?: StateDict): RunParts {
+  const model = buildNetwork(s, data, modelRng, init);
+  const makeOptimizer = (params: Tensor[], weightDecay: number): Optimizer =>
     s.optimizer === 'sgd'
-      ? new SGD(params, { lr: s.lr, momentum: s.momentum, weightDecay: s.weightDecay })
-      : new AdamW(params, { lr: s.lr, weightDecay: s.weightDecay });
-  return { model, groups: [{ name: 'weights', optimizer, schedule: buildSchedule(s, batchesPerEpoch) }] };
+      ? new SGD(params, { lr: s.lr, momentum: s.momentum, weightDecay })
+      : new AdamW(params, { lr: s.lr, weightDecay });
+  const schedule = buildSchedule(s, batchesPerEpoch);
+  if ((s.quant ?? 'none') === 'none') {
+    return { model, groups: [{ name: 'weights', optimizer: makeOptimizer(model.parameters(), s.weightDecay), schedule }] };
+  }
+  const qat: QatOptions = {
+    makeOptimizer,
+    schedule,
+    weightDecay: s.weightDecay,
+    gateLr: s.gateLr,
+    gateEpochs: s.quant === 'ddq' ? s.gateEpochs : Infinity,
+    budget: s.quant === 'ddq' && s.budgetBits > 0
+      ? { kind: 'memory', target: s.budgetBits, weight: s.budgetWeight, from: 8, annealSteps: Math.round(s.budgetAnneal * s.gateEpochs * batchesPerEpoch) }
+      : undefined,
+  };
+  return { model, groups: qatGroups(model, qat), hooks: qatHooks(model, qat) };
 }
 
 export function buildSchedule(s: TrainSettings, batchesPerEpoch: number): Schedule {
@@ -209,9 +298,17 @@ function runTrain(args: ParsedArgs, io: CliIo): number {
   });
   // Evaluation batches need not be small (per-sample results do not depend on the batch).
   const test = new DataLoader(pair.test, { batchSize: Math.max(settings.batchSize, 100), shuffle: false, reuseBuffers: true });
-  const run = buildRun(settings, data, modelRng, train.batchesPerEpoch);
+  // --init: full-precision weights of the same net and data (only for a new run; a resumed run
+  // has them in its checkpoint already).
+  let init: StateDict | undefined;
+  if (settings.init && !checkpoint) init = initWeights(settings, data);
+  const run = buildRun(settings, data, modelRng, train.batchesPerEpoch, init);
   const config: TrainConfig = { command: 'train', settings, data };
-  const trainer = new Trainer({ ...run, train, test, epochs: settings.epochs, outDir: settings.out, config, out: io.out });
+  const threads = args.int('threads');
+  const worker = threads > 1
+    ? new GradientWorker({ module: __filename, exportName: 'buildReplica', args: { settings, data } satisfies ReplicaArgs })
+    : undefined;
+  const trainer = new Trainer({ ...run, train, test, epochs: settings.epochs, outDir: settings.out, config, out: io.out, worker });
 
   io.out.write(
     `ddq train: ${settings.net} (${run.model.parameterCount().toLocaleString('en-US')} parameters), ` +
@@ -228,14 +325,49 @@ function runTrain(args: ParsedArgs, io: CliIo): number {
   }
 
   // 3. Train.
-  const history = trainer.fit({ stopAfter: args.has('stop-after') ? args.int('stop-after') : undefined });
+  let history;
+  try {
+    history = trainer.fit({ stopAfter: args.has('stop-after') ? args.int('stop-after') : undefined });
+  } finally {
+    worker?.close();
+  }
   const last = history[history.length - 1];
+  if (settings.quant !== 'none') writeQuantReport(run.model, settings.out, io);
   if (trainer.epoch < settings.epochs) {
     io.out.write(`stopped after epoch ${trainer.epoch} of ${settings.epochs} (--stop-after); continue with: ddq train --resume --out ${settings.out}\n`);
   } else if (last?.testAccuracy !== undefined) {
     io.out.write(`done: test accuracy ${(100 * last.testAccuracy).toFixed(2)}% after ${trainer.epoch} epoch${trainer.epoch === 1 ? '' : 's'}; checkpoint ${trainer.checkpointFile}\n`);
   }
   return 0;
+}
+
+/** Full-precision weights for --init, checked to come from the same net and data. */
+function initWeights(s: TrainSettings, data: DataInfo): StateDict {
+  const ckpt = loadCheckpoint(s.init);
+  const saved = trainState(ckpt).config as TrainConfig | null;
+  if (saved?.command !== 'train') throw new Error(`--init ${s.init}: not a checkpoint written by ddq train`);
+  if (saved.settings.quant && saved.settings.quant !== 'none') throw new Error(`--init ${s.init}: a quantized run (${saved.settings.quant}); --init takes full-precision weights`);
+  if (saved.settings.net !== s.net || saved.settings.width !== s.width || saved.settings.dropout !== s.dropout) {
+    throw new Error(`--init ${s.init}: trained ${saved.settings.net} (width ${saved.settings.width}), this run builds ${s.net} (width ${s.width})`);
+  }
+  if (JSON.stringify(saved.data) !== JSON.stringify(data)) throw new Error(`--init ${s.init}: trained on other data (${JSON.stringify(saved.data)})`);
+  return modelTensors(ckpt);
+}
+
+/** The per-layer table on stdout; table, JSON and figures in the output directory. */
+export function writeQuantReport(model: Module, outDir: string, io: CliIo): void {
+  const report = quantReport(model);
+  const table = formatQuantReport(report);
+  io.out.write(`\n${table}\n`);
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'quant-report.txt'), table + '\n');
+  fs.writeFileSync(path.join(outDir, 'quant-report.json'), JSON.stringify(report, null, 1) + '\n');
+  fs.writeFileSync(path.join(outDir, 'bits-per-layer.svg'), bitsPerLayerSvg(report));
+  // The learned levels of the layer with the most weights among those at the lowest bitwidth.
+  const inner = report.layers.slice(1, -1);
+  const pick = (inner.length ? inner : report.layers).reduce((a, b) => (b.weightBits < a.weightBits || (b.weightBits === a.weightBits && b.params > a.params) ? b : a));
+  fs.writeFileSync(path.join(outDir, 'levels.svg'), levelsSvg(model, pick.name));
+  io.out.write(`report: ${path.join(outDir, 'quant-report.txt')}, figures: bits-per-layer.svg, levels.svg (layer ${pick.name})\n`);
 }
 
 export const trainCommand: Command = { spec: TRAIN_SPEC, run: runTrain };

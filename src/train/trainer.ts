@@ -28,6 +28,8 @@ import { checkLogits, countCorrect } from './logits';
 import { Output, Progress } from './progress';
 import { moduleRngs, RngJson, rngStateFromJson, rngStateToJson } from './module-rngs';
 import { appendMetricsLog, writeMetricsLog } from './metrics-log';
+import { mul } from '../ops/binary';
+import type { GradientWorker } from '../parallel/gradient-worker-host';
 
 /** Parameters trained by one optimizer with one learning-rate schedule (e.g. weights, gates). */
 export interface OptimizerGroup {
@@ -75,6 +77,13 @@ export interface TrainerOptions {
   hooks?: TrainerHooks;
   /** Human-readable progress and epoch lines (default process.stdout). */
   out?: Output;
+  /**
+   * A worker thread with a replica of the model (src/parallel): each step after the first, the
+   * second half of the batch is computed there, on the other core. Batch norm then normalises
+   * each half with its own statistics. The first step runs whole on this thread, so quantizers
+   * that initialise from their first batch see all of it.
+   */
+  worker?: GradientWorker;
 }
 
 /** One line of metrics.jsonl. All fields but `time` are the same in every run with the same seed. */
@@ -141,6 +150,9 @@ export class Trainer {
         if (other !== undefined) throw new Error(`Trainer: a parameter of shape [${p.shape}] is in both groups '${other}' and '${g.name}'; it would be updated twice`);
         owner.set(p, g.name);
       }
+    }
+    if (opts.worker && moduleRngs(opts.model).size > 0) {
+      throw new Error(`Trainer: a model with its own generators (${[...moduleRngs(opts.model).keys()].join(', ')}, e.g. dropout) cannot use a worker thread: the worker's draws would not be saved in checkpoints`);
     }
     this.model = opts.model;
     this.groups = opts.groups;
@@ -211,11 +223,17 @@ export class Trainer {
       for (const g of this.groups) g.optimizer.lr = g.schedule(this.steps);
       model.zeroGrad();
       for (const g of this.groups) g.optimizer.zeroGrad();
-      const logits = model.forward(x);
-      checkLogits('Trainer', logits, y.length);
-      let loss = crossEntropy(logits, y);
-      const taskLoss = loss.item();
-      this.checkFinite('loss', taskLoss, epoch, batch);
+      // With a worker, the second half of the batch goes to the other core (from the second step on).
+      const worker = this.opts.worker && this.steps > 0 && y.length >= 2 ? this.opts.worker : null;
+      const share = worker ? Math.ceil(y.length / 2) : y.length;
+      const xMain = worker ? rows(x, 0, share) : x;
+      const yMain = worker ? y.subarray(0, share) : y;
+      if (worker) worker.start(model, rows(x, share, y.length, true), y.slice(share), (y.length - share) / y.length);
+      const logits = model.forward(xMain);
+      checkLogits('Trainer', logits, yMain.length);
+      let loss = crossEntropy(logits, yMain);
+      let taskLoss = loss.item();
+      if (worker) loss = mul(loss, share / y.length);
       const extra = hooks.extraLoss?.({ epoch, step: this.steps, model, x, y, logits }) ?? null;
       if (extra) {
         if (extra.size !== 1) throw new Error(`Trainer: extraLoss must return a scalar, got shape [${extra.shape}]`);
@@ -226,11 +244,18 @@ export class Trainer {
         loss = add(loss, extra);
       }
       loss.backward();
+      let hits = countCorrect(logits, yMain);
+      if (worker) {
+        const r = worker.finish(model);
+        taskLoss = (taskLoss * share + r.lossSum) / y.length;
+        hits += r.correct;
+      }
+      this.checkFinite('loss', taskLoss, epoch, batch);
       for (const g of this.groups) g.optimizer.step();
       this.steps++;
       batch++;
       lossSum += taskLoss * y.length;
-      correct += countCorrect(logits, y);
+      correct += hits;
       seen += y.length;
       progress.update(seen, lossSum / seen, correct / seen);
     }
@@ -344,6 +369,13 @@ export class Trainer {
     this.steps = meta.step;
     this.records = meta.history.slice();
   }
+}
+
+/** Rows [from, to) of a batch tensor, as a view (or a copy, to send to another thread). */
+function rows(x: Tensor, from: number, to: number, copy = false): Tensor {
+  const per = x.size / x.shape[0];
+  const data = copy ? x.data.slice(from * per, to * per) : x.data.subarray(from * per, to * per);
+  return new Tensor(data, [to - from, ...x.shape.slice(1)]);
 }
 
 /** The training state of a checkpoint, or a clear error if it is some other kind of checkpoint. */
