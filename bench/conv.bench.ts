@@ -90,10 +90,12 @@ export async function run(): Promise<void> {
   }
   const body =
     'Float32 NCHW convolution, single-threaded; time per call. fwd+bwd = forward, input gradient and weight ' +
-    'gradient. tfjs runs NHWC (layouts converted outside the timed region); its backward uses the ' +
-    'Conv2DBackpropInput/Filter (or depthwise) kernels its own gradients call. Outputs of both sides were ' +
-    'checked to agree (relative max difference < 1e-4) before timing. The machine is shared and noisy, so ' +
-    `each case is measured in ${ROUNDS} interleaved rounds and the fastest mean of each side is kept.\n\n` +
+    'gradient. tfjs runs NHWC (layouts converted outside the timed region); its fwd+bwd is tf.valueAndGrads ' +
+    'of tf.fused.conv2d / tf.fused.depthwiseConv2d (the CommonJS build of tfjs-core registers no gradient for ' +
+    'plain tf.conv2d; the fused ops carry their own, which runs the Conv2DBackpropInput/Filter kernels). ' +
+    'Outputs of both sides were checked to agree (relative max difference < 1e-4) before timing. The machine ' +
+    `is shared and noisy, so each case is measured in ${ROUNDS} interleaved rounds and the fastest mean of ` +
+    'each side is kept.\n\n' +
     markdownTable(['case', 'ours fwd', 'tfjs fwd', 'speed-up', 'ours fwd+bwd', 'tfjs fwd+bwd', 'speed-up'], rows) +
     '\n\nTarget: fwd+bwd speed-up >= 50x in every case.';
   writeReport('conv', 'Convolution: ours vs tfjs-core CPU', body);

@@ -102,12 +102,13 @@ export interface TfConvCase {
 /**
  * Closures for a tfjs convolution on NCHW input `x` and our-layout weights `wt`, converted to
  * NHWC outside the timed region: `forward` computes y; `forwardBackward` computes y, dx and dw
- * for an upstream gradient `dy` (NCHW).
+ * for an upstream gradient `dy` (NCHW) with tf.valueAndGrads.
  *
- * The CommonJS build of tfjs-core registers no gradient functions (tf.grads fails with "gradient
- * function not found for Conv2D"), so the backward pass runs the same backprop kernels tfjs's own
- * Conv2D / DepthwiseConv2dNative gradients call: Conv2DBackpropInput + Conv2DBackpropFilter, or
- * DepthwiseConv2dNativeBackpropInput + DepthwiseConv2dNativeBackpropFilter.
+ * The CommonJS build of tfjs-core that Node loads registers no kernel gradients (tf.grads on
+ * tf.conv2d, tf.relu6 or tf.matMul fails with "gradient function not found"), but the fused ops
+ * tf.fused.conv2d / tf.fused.depthwiseConv2d / tf.fused.matMul carry their own gradient
+ * (customGrad), which runs the Conv2DBackpropInput/Filter (or depthwise) backprop kernels.
+ * So the backward pass differentiates the fused ops, without bias or activation.
  */
 export function tfjsConv(
   c: TfConvCase, x: Float32Array, wt: Float32Array, dy: Float32Array, outH: number, outW: number,
@@ -121,36 +122,23 @@ export function tfjsConv(
     ? tf.tensor4d(oihwToHwio(wt, c.cIn, 1, c.kh, c.kw), [c.kh, c.kw, c.cIn, 1]) // [kh, kw, C, multiplier 1]
     : tf.tensor4d(oihwToHwio(wt, c.cOut, c.cIn, c.kh, c.kw), [c.kh, c.kw, c.cIn, c.cOut]);
   const tdy = tf.tensor4d(nchwToNhwc(dy, c.n, c.cOut, outH, outW), [c.n, outH, outW, c.cOut]);
-  const pad: [[number, number], [number, number], [number, number], [number, number]] =
-    [[0, 0], [c.pad, c.pad], [c.pad, c.pad], [0, 0]];
   const conv = (xx: tf.Tensor, ww: tf.Tensor): tf.Tensor4D =>
     c.depthwise
-      ? tf.depthwiseConv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, pad)
-      : tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, pad);
-  const attrs = {
-    strides: [c.stride, c.stride], pad, dataFormat: 'NHWC', dilations: [1, 1],
-    inputShape: tx.shape, filterShape: filter.shape,
-  } as unknown as tf.NamedAttrMap;
-  const backward = (): [tf.Tensor, tf.Tensor] => [
-    tf.engine().runKernel(
-      c.depthwise ? tf.DepthwiseConv2dNativeBackpropInput : tf.Conv2DBackpropInput, { dy: tdy, filter }, attrs,
-    ) as tf.Tensor,
-    tf.engine().runKernel(
-      c.depthwise ? tf.DepthwiseConv2dNativeBackpropFilter : tf.Conv2DBackpropFilter, { x: tx, dy: tdy }, attrs,
-    ) as tf.Tensor,
-  ];
+      ? tf.fused.depthwiseConv2d({ x: xx as tf.Tensor4D, filter: ww as tf.Tensor4D, strides: c.stride, pad: c.pad })
+      : tf.fused.conv2d({ x: xx as tf.Tensor4D, filter: ww as tf.Tensor4D, strides: c.stride, pad: c.pad });
+  const valueAndGrads = tf.valueAndGrads(conv);
   return {
     results: () => {
-      const y = conv(tx, filter);
-      const [dx, dw] = backward();
+      const { value, grads } = valueAndGrads([tx, filter], tdy);
       const out = {
-        y: nhwcToNchw(y.dataSync(), c.n, c.cOut, outH, outW),
-        dx: nhwcToNchw(dx.dataSync(), c.n, c.cIn, c.h, c.w),
-        dw: c.depthwise ? hwioToOihw(dw.dataSync(), c.cIn, 1, c.kh, c.kw) : hwioToOihw(dw.dataSync(), c.cOut, c.cIn, c.kh, c.kw),
+        y: nhwcToNchw(value.dataSync(), c.n, c.cOut, outH, outW),
+        dx: nhwcToNchw(grads[0].dataSync(), c.n, c.cIn, c.h, c.w),
+        dw: c.depthwise
+          ? hwioToOihw(grads[1].dataSync(), c.cIn, 1, c.kh, c.kw)
+          : hwioToOihw(grads[1].dataSync(), c.cOut, c.cIn, c.kh, c.kw),
       };
-      y.dispose();
-      dx.dispose();
-      dw.dispose();
+      value.dispose();
+      grads.forEach((g) => g.dispose());
       return out;
     },
     forward: () => {
@@ -159,14 +147,12 @@ export function tfjsConv(
       y.dispose();
     },
     forwardBackward: () => {
-      const y = conv(tx, filter);
-      y.dataSync();
-      const [dx, dw] = backward();
-      dx.dataSync();
-      dw.dataSync();
-      y.dispose();
-      dx.dispose();
-      dw.dispose();
+      const { value, grads } = valueAndGrads([tx, filter], tdy);
+      value.dataSync();
+      grads[0].dataSync();
+      grads[1].dataSync();
+      value.dispose();
+      grads.forEach((g) => g.dispose());
     },
     dispose: () => {
       tx.dispose();
