@@ -8,6 +8,11 @@ import { lenet5 } from '../../nets/lenet5';
 import { mobilenetv2 } from '../../nets/mobilenetv2';
 import { resnet20 } from '../../nets/resnet20';
 import { UsageError } from './args';
+import { Rng as RngClass } from '../tensor/rng';
+import type { StateDict } from '../nn/module';
+import { quantize } from '../quant/quantize';
+import type { TrainSettings } from './train-command';
+import type { DataInfo } from './data';
 
 export interface ModelSpec {
   net: string;
@@ -72,4 +77,39 @@ export function buildModel(s: ModelSpec): Module {
   const entry = NETS[s.net];
   if (entry.square && s.height !== s.width) throw new UsageError(`--net: ${s.net} needs square images, the data set's are ${s.height}x${s.width}`);
   return entry.build(s);
+}
+
+/**
+ * The model of a run: `ddq train` and `ddq eval` both build it here. `init` (full-precision
+ * weights, e.g. from --init) is loaded before the layers are wrapped for quantization, so the
+ * quantizers start from the trained weights.
+ */
+export function buildNetwork(s: TrainSettings, data: DataInfo, rng: Rng, init?: StateDict): Module {
+  const model = buildModel({ net: s.net, ...data, widthMultiplier: s.width, dropout: s.dropout, rng });
+  if (init) model.loadStateDict(init);
+  const quant = s.quant ?? 'none';
+  if (quant !== 'none') {
+    quantize(model, {
+      method: quant,
+      weightBits: s.wbits,
+      activationBits: s.abits,
+      firstLayerBits: s.edgeBits,
+      lastLayerBits: s.edgeBits,
+      perChannel: s.perChannel,
+      alpha: s.ddqAlpha,
+      inputShape: [data.channels, data.height, data.width],
+    });
+  }
+  return model;
+}
+
+/** Arguments of `buildReplica`: enough to rebuild a run's model in a worker thread. */
+export interface ReplicaArgs {
+  settings: TrainSettings;
+  data: DataInfo;
+}
+
+/** The model of a run with throwaway initial values (a worker receives the real ones every step). */
+export function buildReplica(a: ReplicaArgs): Module {
+  return buildNetwork(a.settings, a.data, new RngClass(0));
 }

@@ -9,7 +9,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CommandSpec, OptionSpec, OptionValue, ParsedArgs, parseArgs, UsageError } from './args';
 import type { CliIo, Command } from './command';
-import { buildModel, checkNetOptions, NET_NAMES } from './build-model';
+import { buildNetwork, checkNetOptions, NET_NAMES, ReplicaArgs } from './build-model';
+export { buildNetwork } from './build-model';
 import { DATASET_HELP, DataInfo, dataInfo, describe, loadData } from './data';
 import { Rng } from '../tensor/rng';
 import type { Module } from '../nn/module';
@@ -21,7 +22,6 @@ import { loadCheckpoint } from '../io/checkpoint';
 import { CHECKPOINT_FILE, modelTensors, OptimizerGroup, Trainer, TrainerHooks, trainState } from '../train/trainer';
 import type { Tensor } from '../tensor/tensor';
 import type { StateDict } from '../nn/module';
-import { quantize } from '../quant/quantize';
 import { formatQuantReport, quantReport, bitsPerLayerSvg, levelsSvg } from '../quant/report';
 import { QatOptions, qatGroups, qatHooks } from '../train/qat';
 import { GradientWorker } from '../parallel/gradient-worker-host';
@@ -193,41 +193,6 @@ export interface RunParts {
   hooks?: TrainerHooks;
 }
 
-/**
- * The model of a run: `ddq train` and `ddq eval` both build it here. `init` (full-precision
- * weights, e.g. from --init) is loaded before the layers are wrapped for quantization, so the
- * quantizers start from the trained weights.
- */
-export function buildNetwork(s: TrainSettings, data: DataInfo, rng: Rng, init?: StateDict): Module {
-  const model = buildModel({ net: s.net, ...data, widthMultiplier: s.width, dropout: s.dropout, rng });
-  if (init) model.loadStateDict(init);
-  const quant = s.quant ?? 'none';
-  if (quant !== 'none') {
-    quantize(model, {
-      method: quant,
-      weightBits: s.wbits,
-      activationBits: s.abits,
-      firstLayerBits: s.edgeBits,
-      lastLayerBits: s.edgeBits,
-      perChannel: s.perChannel,
-      alpha: s.ddqAlpha,
-      inputShape: [data.channels, data.height, data.width],
-    });
-  }
-  return model;
-}
-
-/** Arguments of `buildReplica`: enough to rebuild a run's model in a worker thread. */
-export interface ReplicaArgs {
-  settings: TrainSettings;
-  data: DataInfo;
-}
-
-/** The model of a run with throwaway initial values (a worker receives the real ones every step). */
-export function buildReplica(a: ReplicaArgs): Module {
-  return buildNetwork(a.settings, a.data, new Rng(0));
-}
-
 /** The model, optimizer groups and (for quantization) hooks of a run. */
 export function buildRun(s: TrainSettings, data: DataInfo, modelRng: Rng, batchesPerEpoch: number, init?: StateDict): RunParts {
   const model = buildNetwork(s, data, modelRng, init);
@@ -306,7 +271,7 @@ function runTrain(args: ParsedArgs, io: CliIo): number {
   const config: TrainConfig = { command: 'train', settings, data };
   const threads = args.int('threads');
   const worker = threads > 1
-    ? new GradientWorker({ module: __filename, exportName: 'buildReplica', args: { settings, data } satisfies ReplicaArgs })
+    ? new GradientWorker({ module: require.resolve('./build-model'), exportName: 'buildReplica', args: { settings, data } satisfies ReplicaArgs })
     : undefined;
   const trainer = new Trainer({ ...run, train, test, epochs: settings.epochs, outDir: settings.out, config, out: io.out, worker });
 
