@@ -1,67 +1,123 @@
-// `npm start`: the main job. Until the MNIST/DDQ pipeline lands, it trains a small MLP on a
-// seeded synthetic spiral data set and prints loss and accuracy per epoch.
-import { spirals } from '../datasets/synthetic';
-import { Tensor } from './tensor/tensor';
+// `npm start`: the main job. Trains a small MobileNetV2 on MNIST in full precision, then
+// continues it with DDQ under an average 4-bit weight budget (8-bit activations), and prints
+// the per-layer bit table, full-precision vs DDQ test accuracy and the model size.
+//
+// Each phase is an ordinary `ddq train` command (printed as it starts, so any step can be rerun
+// or varied by hand). A phase whose checkpoint is already complete is reused, and an interrupted
+// one is resumed, so running `npm start` again continues where it stopped.
+//   npm start -- --quick    a one-minute version on synthetic data (what the tests run)
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { main as ddq } from './cli/main';
+import type { CliIo } from './cli/command';
+import { loadCheckpoint } from './io/checkpoint';
+import { trainState } from './train/trainer';
+import type { TrainConfig } from './cli/train-command';
+import { modelResources } from './quant/resources';
+import { buildNetwork } from './cli/build-model';
 import { Rng } from './tensor/rng';
-import { crossEntropy } from './ops/cross-entropy';
-import { argmax } from './ops/argmax';
-import { noGrad } from './autograd/grad-mode';
-import { Linear, ReLU, Sequential } from './nn/index';
-import { AdamW } from './optim/index';
+import { modelTensors } from './train/trainer';
 
-function main(): void {
-  const seed = 1;
-  const rng = new Rng(seed);
-  // One draw split in two, so train and test share the same random lift to 8 dimensions.
-  const all = spirals({ count: 4000, classes: 3, features: 8, seed: seed + 1 });
-  const cut = (from: number, to: number) => ({
-    ...all,
-    images: all.images.subarray(from * 8, to * 8),
-    labels: all.labels.subarray(from, to),
-    count: to - from,
-  });
-  const train = cut(0, 3000);
-  const test = cut(3000, 4000);
-  const model = new Sequential(new Linear(8, 64, { rng }), new ReLU(), new Linear(64, 64, { rng }), new ReLU(), new Linear(64, 3, { rng }));
-  const opt = new AdamW(model.parameters(), { lr: 3e-3, weightDecay: 1e-4 });
-  const batch = 64;
-  const features = train.sampleShape[0];
+export interface MainJobOptions {
+  dataset: string;
+  width: number;
+  fpEpochs: number;
+  ddqEpochs: number;
+  /** Epochs of the DDQ phase during which bits are learned (then frozen). */
+  gateEpochs: number;
+  budgetBits: number;
+  batchSize: number;
+  threads: number;
+  out: string;
+  seed: number;
+}
 
-  const accuracy = (data: typeof test): number =>
-    noGrad(() => {
-      model.eval();
-      const pred = argmax(model.forward(Tensor.fromTypedArray(data.images, [data.count, features])), 1);
-      model.train();
-      let correct = 0;
-      for (let i = 0; i < data.count; i++) if (pred.data[i] === data.labels[i]) correct++;
-      return correct / data.count;
-    });
+export const MAIN_JOB: MainJobOptions = {
+  dataset: 'mnist',
+  width: 0.35,
+  fpEpochs: 1,
+  ddqEpochs: 2,
+  gateEpochs: 1,
+  budgetBits: 4,
+  batchSize: 64,
+  threads: Math.min(2, os.cpus().length),
+  out: path.join('runs', 'main'),
+  seed: 1,
+};
 
-  console.log(`ddq-ts: MLP ${model.parameterCount()} parameters on synthetic spirals (${train.count} train, ${test.count} test), seed ${seed}`);
-  for (let epoch = 1; epoch <= 20; epoch++) {
-    const order = rng.permutation(train.count);
-    let lossSum = 0;
-    let steps = 0;
-    const t0 = Date.now();
-    for (let start = 0; start + batch <= train.count; start += batch) {
-      const x = new Float32Array(batch * features);
-      const y = new Int32Array(batch);
-      for (let b = 0; b < batch; b++) {
-        const i = order[start + b];
-        x.set(train.images.subarray(i * features, (i + 1) * features), b * features);
-        y[b] = train.labels[i];
-      }
-      const loss = crossEntropy(model.forward(Tensor.fromTypedArray(x, [batch, features])), y);
-      opt.zeroGrad();
-      loss.backward();
-      opt.step();
-      lossSum += loss.item();
-      steps++;
+export const QUICK_JOB: MainJobOptions = { ...MAIN_JOB, dataset: 'synthetic:256,128', width: 0.25, batchSize: 32, out: path.join('runs', 'main-quick') };
+
+/** State of a phase's run directory: absent, interrupted (resume it) or complete (reuse it). */
+function phaseState(dir: string, args: string[]): 'new' | 'resume' | 'done' {
+  const file = path.join(dir, 'checkpoint.ddq');
+  if (!fs.existsSync(file)) return 'new';
+  try {
+    const state = trainState(loadCheckpoint(file));
+    const saved = (state.config as TrainConfig).settings;
+    // Reuse only a run of exactly these settings.
+    for (let i = 0; i < args.length; i += 2) {
+      const key = args[i].slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+      if (!['out', 'threads', 'overwrite'].includes(key) && String(saved[key]) !== args[i + 1]) return 'new';
     }
-    console.log(
-      `epoch ${String(epoch).padStart(2)}  loss ${(lossSum / steps).toFixed(4)}  train acc ${(100 * accuracy(train)).toFixed(2)}%  test acc ${(100 * accuracy(test)).toFixed(2)}%  (${Date.now() - t0} ms)`,
-    );
+    return state.epoch >= state.epochs ? 'done' : 'resume';
+  } catch {
+    return 'new';
   }
 }
 
-main();
+async function phase(name: string, args: string[], io: CliIo): Promise<void> {
+  const dir = args[args.indexOf('--out') + 1];
+  const state = phaseState(dir, args);
+  if (state === 'done') {
+    io.out.write(`\n== ${name}: reusing the completed run in ${dir}\n`);
+    return;
+  }
+  const threads = args.splice(args.indexOf('--threads'), 2)[1];
+  const argv = state === 'resume' ? ['train', '--resume', '--out', dir, '--threads', threads] : ['train', ...args, '--threads', threads, '--overwrite'];
+  io.out.write(`\n== ${name}: ddq ${argv.join(' ')}\n`);
+  const code = await ddq(argv, io);
+  if (code !== 0) throw new Error(`${name} failed (exit code ${code})`);
+}
+
+function lastAccuracy(dir: string): number {
+  const history = trainState(loadCheckpoint(path.join(dir, 'checkpoint.ddq'))).history;
+  return history[history.length - 1].testAccuracy ?? NaN;
+}
+
+export async function runMainJob(o: MainJobOptions, io: CliIo = { out: process.stdout, err: process.stderr }): Promise<void> {
+  const t0 = Date.now();
+  const fpDir = path.join(o.out, 'fp');
+  const ddqDir = path.join(o.out, 'ddq');
+  const common = ['--net', 'mobilenetv2', '--width', String(o.width), '--dataset', o.dataset, '--batch-size', String(o.batchSize), '--seed', String(o.seed)];
+  io.out.write(`ddq-ts main job: MobileNetV2 (width ${o.width}) on ${o.dataset}: ${o.fpEpochs} full-precision epoch(s), ` +
+    `then ${o.ddqEpochs} DDQ epoch(s) at an average ${o.budgetBits}-bit weight budget (bits learned for ${o.gateEpochs}), 8-bit activations; ${o.threads} thread(s)\n`);
+  await phase('full precision', [...common, '--epochs', String(o.fpEpochs), '--out', fpDir, '--threads', String(o.threads)], io);
+  await phase('DDQ', [
+    ...common, '--quant', 'ddq', '--budget-bits', String(o.budgetBits), '--abits', '8', '--gate-epochs', String(o.gateEpochs),
+    '--epochs', String(o.ddqEpochs), '--init', path.join(fpDir, 'checkpoint.ddq'), '--out', ddqDir, '--threads', String(o.threads),
+  ], io);
+
+  // The summary: accuracy of both phases and the quantized model's size.
+  const ckpt = loadCheckpoint(path.join(ddqDir, 'checkpoint.ddq'));
+  const config = trainState(ckpt).config as TrainConfig;
+  const model = buildNetwork(config.settings, config.data, new Rng(0));
+  model.loadStateDict(modelTensors(ckpt));
+  const r = modelResources(model);
+  const report = fs.readFileSync(path.join(ddqDir, 'quant-report.txt'), 'utf8');
+  const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+  io.out.write(`\n${report}\n`);
+  io.out.write(`full precision: test accuracy ${(100 * lastAccuracy(fpDir)).toFixed(2)}%, ${kib(r.fp32Bytes)} at 32 bits\n`);
+  io.out.write(`DDQ:            test accuracy ${(100 * lastAccuracy(ddqDir)).toFixed(2)}%, ${kib(r.sizeBytes)} ` +
+    `(${(r.fp32Bytes / r.sizeBytes).toFixed(1)}x smaller), average weight bits ${r.averageWeightBits.toFixed(2)} ` +
+    `(${r.averageLearnedWeightBits.toFixed(2)} over the layers that learned their bits; first and last layer 8)\n`);
+  io.out.write(`finished in ${((Date.now() - t0) / 60000).toFixed(1)} min; runs in ${o.out}\n`);
+}
+
+if (require.main === module) {
+  const quick = process.argv.includes('--quick');
+  runMainJob(quick ? QUICK_JOB : MAIN_JOB).catch((err: Error) => {
+    process.stderr.write(`npm start: ${err.message}\n`);
+    process.exitCode = 1;
+  });
+}

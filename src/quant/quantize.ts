@@ -48,14 +48,15 @@ interface Site {
   layer: Conv2d | Linear;
 }
 
+/** Every Conv2d and Linear with its parent, in registration order (forward order for the zoo's nets). */
 function findSites(model: Module): Site[] {
+  const modules = new Map(model.namedModules());
   const sites: Site[] = [];
-  for (const [name, m] of model.namedModules()) {
-    for (const [childName, child] of m.namedChildren()) {
-      if (child instanceof Conv2d || child instanceof Linear) {
-        sites.push({ parent: m, childName, fullName: name ? `${name}.${childName}` : childName, layer: child });
-      }
-    }
+  for (const [fullName, m] of modules) {
+    if (!(m instanceof Conv2d || m instanceof Linear)) continue;
+    const dot = fullName.lastIndexOf('.');
+    const parent = modules.get(dot < 0 ? '' : fullName.slice(0, dot))!;
+    sites.push({ parent, childName: fullName.slice(dot + 1), fullName, layer: m });
   }
   return sites;
 }

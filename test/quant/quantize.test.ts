@@ -93,3 +93,13 @@ t.test('a quantized net trains: loss falls with DDQ fake quantization in the loo
   }
   tt.ok(last < first * 0.7, `loss ${first} -> ${last}`);
 });
+
+t.test('first and last are in forward order, also when blocks nest', async (tt) => {
+  const { mobilenetv2 } = await import('../../nets/mobilenetv2');
+  const net = mobilenetv2({ classes: 10, widthMultiplier: 0.25, rng: new Rng(3) });
+  const layers = quantize(net, { method: 'lsq', weightBits: 4, activationBits: 4 });
+  tt.equal(layers[0].name, '0');
+  tt.equal(layers[layers.length - 1].name, '16', 'the classifier is last');
+  tt.equal(layers[layers.length - 2].name, '11', 'the last 1x1 conv comes after the blocks');
+  tt.same(layers.map(({ layer }) => layer.weightQuantizer.bits()).filter((b) => b === 8).length, 2);
+});
