@@ -1,0 +1,219 @@
+// `npm run repro -- --dataset mnist|fashion [--seeds N] [--jobs J]`: the reproduction table.
+// With one net, one schedule and the same seeds for every method: full precision; LSQ W8A8,
+// W4A4, W3A3, W3A4, W2A4; DDQ with bits fixed at 4; DDQ learning mixed precision under average
+// weight budgets of 4, 3 and 2 bits, with 8- and 4-bit activations. Every quantized run starts
+// from the same full-precision checkpoint (per seed) and trains for the same number of epochs;
+// the full-precision row trains for the same total. Results (mean and spread over seeds,
+// average weight bits, model size, BitOPs) go to bench/results/repro-<dataset>.md.
+//
+// Each run is a `ddq train` command in its own process (J at a time, one per core by default);
+// completed runs are reused, so an interrupted table continues where it stopped.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawn } from 'child_process';
+import { loadCheckpoint } from '../src/io/checkpoint';
+import { modelTensors, trainState } from '../src/train/trainer';
+import type { TrainConfig } from '../src/cli/train-command';
+import { buildNetwork } from '../src/cli/build-model';
+import { modelResources } from '../src/quant/resources';
+import { Rng } from '../src/tensor/rng';
+import { markdownTable, machineLine } from '../bench/harness';
+
+export interface ReproOptions {
+  dataset: string;
+  seeds: number;
+  jobs: number;
+  /** Shared by every run. */
+  net: string[];
+  fpEpochs: number;
+  quantEpochs: number;
+  /** DDQ: epochs with bits learning (the rest frozen) and the budget annealing fraction. */
+  gateEpochs: number;
+  anneal: number;
+  out: string;
+  /** Restrict to these config names (for quick runs and tests). */
+  only?: string[];
+}
+
+export interface ReproConfig {
+  name: string;
+  label: string;
+  wa: string;
+  args: string[];
+}
+
+export const DATASET_DEFAULTS: Record<string, Partial<ReproOptions>> = {
+  mnist: { fpEpochs: 3, quantEpochs: 2, gateEpochs: 1 },
+  fashion: { fpEpochs: 6, quantEpochs: 3, gateEpochs: 2 },
+};
+
+export function reproConfigs(o: ReproOptions): ReproConfig[] {
+  const ddq = (budget: number, abits: number): ReproConfig => ({
+    name: `ddq-b${budget}-a${abits}`,
+    label: `DDQ mixed, budget ${budget} bits`,
+    wa: `~${budget}/${abits}`,
+    args: ['--quant', 'ddq', '--budget-bits', String(budget), '--abits', String(abits), '--gate-epochs', String(o.gateEpochs),
+      ...(budget <= 2 ? ['--budget-anneal', String(o.anneal)] : [])],
+  });
+  const lsq = (w: number, a: number): ReproConfig => ({ name: `lsq-w${w}a${a}`, label: 'LSQ', wa: `${w}/${a}`, args: ['--quant', 'lsq', '--wbits', String(w), '--abits', String(a)] });
+  const all: ReproConfig[] = [
+    { name: 'fp', label: 'full precision', wa: '32/32', args: [] },
+    lsq(8, 8), lsq(4, 4), lsq(3, 3), lsq(3, 4), lsq(2, 4),
+    { name: 'ddq-fixed-w4a8', label: 'DDQ fixed (gates frozen)', wa: '4/8', args: ['--quant', 'ddq-fixed', '--wbits', '4', '--abits', '8'] },
+    ddq(4, 8), ddq(3, 8), ddq(2, 8), ddq(4, 4), ddq(3, 4), ddq(2, 4),
+  ];
+  return o.only ? all.filter((c) => o.only!.includes(c.name)) : all;
+}
+
+/** Runs a ddq command; the default spawns `node bin/ddq.js`, tests pass an in-process runner. */
+export type CommandRunner = (argv: string[], log: string) => Promise<void>;
+
+export const spawnRunner: CommandRunner = (argv, log) =>
+  new Promise((resolve, reject) => {
+    fs.mkdirSync(path.dirname(log), { recursive: true });
+    const out = fs.openSync(log, 'w');
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'bin', 'ddq.js'), ...argv], { stdio: ['ignore', out, out] });
+    child.on('exit', (code) => {
+      fs.closeSync(out);
+      if (code === 0) resolve();
+      else reject(new Error(`ddq ${argv.join(' ')} failed (exit ${code}); see ${log}`));
+    });
+  });
+
+function complete(dir: string): boolean {
+  try {
+    const s = trainState(loadCheckpoint(path.join(dir, 'checkpoint.ddq')));
+    return s.epoch >= s.epochs;
+  } catch {
+    return false;
+  }
+}
+
+/** Run `tasks` at most `jobs` at a time. */
+async function pool(tasks: (() => Promise<void>)[], jobs: number): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(jobs, tasks.length) }, async () => {
+    while (next < tasks.length) await tasks[next++]();
+  });
+  await Promise.all(lanes);
+}
+
+export interface ReproResult {
+  config: ReproConfig;
+  accuracies: number[];
+  averageWeightBits: number;
+  sizeBytes: number;
+  bitOps: number;
+}
+
+export async function runRepro(o: ReproOptions, run: CommandRunner = spawnRunner, say: (s: string) => void = (s) => process.stdout.write(s)): Promise<ReproResult[]> {
+  const configs = reproConfigs(o);
+  const dirOf = (seed: number, name: string) => path.join(o.out, `seed${seed}`, name);
+  const base = (seed: number) => [...o.net, '--dataset', o.dataset, '--seed', String(seed)];
+  const command = (seed: number, c: ReproConfig): string[] =>
+    c.name === 'fp'
+      ? ['train', ...base(seed), '--epochs', String(o.fpEpochs + o.quantEpochs), '--out', dirOf(seed, c.name), '--overwrite']
+      : ['train', ...base(seed), ...c.args, '--epochs', String(o.quantEpochs), '--init', path.join(dirOf(seed, 'fp-init'), 'checkpoint.ddq'), '--out', dirOf(seed, c.name), '--overwrite'];
+  const task = (argv: string[], dir: string) => async () => {
+    if (complete(dir)) return say(`reusing ${dir}\n`);
+    say(`running: ddq ${argv.join(' ')}\n`);
+    const t0 = Date.now();
+    await run(argv, path.join(dir, 'log.txt'));
+    say(`done in ${((Date.now() - t0) / 60000).toFixed(1)} min: ${dir}\n`);
+  };
+  const seeds = Array.from({ length: o.seeds }, (_, i) => i + 1);
+  // 1. The shared full-precision starting points.
+  await pool(seeds.map((seed) => task(['train', ...base(seed), '--epochs', String(o.fpEpochs), '--out', dirOf(seed, 'fp-init'), '--overwrite'], dirOf(seed, 'fp-init'))), o.jobs);
+  // 2. Every method from them (and the full-precision row, trained for the same total).
+  await pool(seeds.flatMap((seed) => configs.map((c) => task(command(seed, c), dirOf(seed, c.name)))), o.jobs);
+  // 3. Collect.
+  return configs.map((config) => {
+    const accuracies = seeds.map((seed) => {
+      const h = trainState(loadCheckpoint(path.join(dirOf(seed, config.name), 'checkpoint.ddq'))).history;
+      return h[h.length - 1].testAccuracy ?? NaN;
+    });
+    const ckpt = loadCheckpoint(path.join(dirOf(1, config.name), 'checkpoint.ddq'));
+    const cfg = trainState(ckpt).config as TrainConfig;
+    const model = buildNetwork(cfg.settings, cfg.data, new Rng(0));
+    model.loadStateDict(modelTensors(ckpt));
+    const r = modelResources(model);
+    const fp = config.name === 'fp';
+    return {
+      config,
+      accuracies,
+      averageWeightBits: fp ? 32 : r.averageWeightBits,
+      sizeBytes: fp ? r.fp32Bytes : r.sizeBytes,
+      bitOps: fp ? NaN : r.bitOps,
+    };
+  });
+}
+
+export function reproTable(o: ReproOptions, results: ReproResult[]): string {
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  const pct = (v: number) => (100 * v).toFixed(2);
+  const rows = results.map((r) => {
+    const m = mean(r.accuracies);
+    const spread = r.accuracies.length > 1 ? ` ± ${(100 * Math.sqrt(mean(r.accuracies.map((a) => (a - m) ** 2)))).toFixed(2)}` : '';
+    return [r.config.label, r.config.wa, `${pct(m)}${spread}`, r.averageWeightBits === 32 ? '32' : r.averageWeightBits.toFixed(2),
+      `${(r.sizeBytes / 1024).toFixed(1)} KiB`, Number.isNaN(r.bitOps) ? '-' : `${(r.bitOps / 1e9).toFixed(3)} G`];
+  });
+  return [
+    `Data set: ${o.dataset}; net: ${o.net.join(' ')}; seeds 1..${o.seeds} (accuracy: mean ± standard deviation over seeds).`,
+    `Schedule: ${o.fpEpochs} full-precision epochs shared by every quantized run, then ${o.quantEpochs} epochs of quantization-aware training` +
+      ` (DDQ: bits learned for ${o.gateEpochs}, then frozen; 2-bit budgets anneal the target from 8 bits over ${o.anneal} of that);` +
+      ` the full-precision row trains ${o.fpEpochs + o.quantEpochs} epochs. First and last layers at 8 bits for every quantized method;` +
+      ' average weight bits and sizes count all quantized layers, biases and batch norm at 32 bits.',
+    '',
+    markdownTable(['method', 'W/A bits', 'test accuracy %', 'avg weight bits', 'model size', 'BitOPs'], rows),
+  ].join('\n');
+}
+
+function parse(argv: string[]): ReproOptions {
+  const get = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  for (const a of argv) {
+    if (a.startsWith('--') && !['--dataset', '--seeds', '--jobs', '--only', '--out'].includes(a)) {
+      throw new Error(`repro: unknown option ${a} (use --dataset mnist|fashion, --seeds N, --jobs J, --only a,b, --out dir)`);
+    }
+  }
+  const dataset = get('dataset') ?? 'mnist';
+  const defaults = DATASET_DEFAULTS[dataset];
+  if (!defaults) throw new Error(`repro: --dataset must be one of ${Object.keys(DATASET_DEFAULTS).join(', ')}, got ${dataset}`);
+  const seeds = Number(get('seeds') ?? 1);
+  const jobs = Number(get('jobs') ?? Math.min(2, os.cpus().length));
+  if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`repro: --seeds must be a positive integer, got ${get('seeds')}`);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`repro: --jobs must be a positive integer, got ${get('jobs')}`);
+  return {
+    dataset,
+    seeds,
+    jobs,
+    net: ['--net', 'mobilenetv2', '--width', '0.35'],
+    fpEpochs: defaults.fpEpochs!,
+    quantEpochs: defaults.quantEpochs!,
+    gateEpochs: defaults.gateEpochs!,
+    anneal: 0.7,
+    out: get('out') ?? path.join('runs', 'repro', dataset),
+    only: get('only')?.split(','),
+  };
+}
+
+async function main(): Promise<void> {
+  const o = parse(process.argv.slice(2));
+  const results = await runRepro(o);
+  const table = reproTable(o, results);
+  const file = path.join(__dirname, '..', 'bench', 'results', `repro-${o.dataset}.md`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file + '.tmp', `# Reproduction table: ${o.dataset}\n\n${machineLine()}\n\n${table}\n`);
+  fs.renameSync(file + '.tmp', file);
+  process.stdout.write(`\n${table}\n\nwritten to ${path.relative(process.cwd(), file)}\n`);
+}
+
+if (require.main === module) {
+  main().catch((err: Error) => {
+    process.stderr.write(`${err.message}\n`);
+    process.exitCode = 1;
+  });
+}

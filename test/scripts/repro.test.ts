@@ -1,0 +1,45 @@
+// The reproduction script on a tiny problem: runs go through the ddq command (in-process
+// here), every quantized run starts from the shared full-precision checkpoint of its seed, the
+// table reads accuracies and sizes from the checkpoints, and completed runs are reused.
+import t from 'tap';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { main } from '../../src/cli/main';
+import { reproConfigs, reproTable, runRepro, ReproOptions, CommandRunner } from '../../scripts/repro';
+
+t.test('tiny reproduction table', async (t) => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ddq-repro-'));
+  t.teardown(() => fs.rmSync(out, { recursive: true, force: true }));
+  const o: ReproOptions = {
+    dataset: 'synthetic:64,32', seeds: 2, jobs: 1, net: ['--net', 'mlp', '--width', '0.125', '--batch-size', '32'],
+    fpEpochs: 1, quantEpochs: 1, gateEpochs: 1, anneal: 0.5, out, only: ['fp', 'lsq-w4a4', 'ddq-b2-a8'],
+  };
+  t.same(reproConfigs({ ...o, only: undefined }).map((c) => c.name), [
+    'fp', 'lsq-w8a8', 'lsq-w4a4', 'lsq-w3a3', 'lsq-w3a4', 'lsq-w2a4', 'ddq-fixed-w4a8',
+    'ddq-b4-a8', 'ddq-b3-a8', 'ddq-b2-a8', 'ddq-b4-a4', 'ddq-b3-a4', 'ddq-b2-a4',
+  ]);
+  const commands: string[] = [];
+  const run: CommandRunner = async (argv) => {
+    commands.push(argv.join(' '));
+    const sink = { write: () => true };
+    const code = await main(argv, { out: sink, err: sink });
+    if (code !== 0) throw new Error(`failed: ${argv.join(' ')}`);
+  };
+  let log = '';
+  const results = await runRepro(o, run, (s) => (log += s));
+  t.equal(commands.length, 2 + 2 * 3, 'two full-precision starts, then three methods per seed');
+  t.ok(commands.filter((c) => c.includes('--quant')).every((c) => /--init \S+seed\d\/fp-init\/checkpoint\.ddq/.test(c)), 'quantized runs start from fp-init');
+  t.match(commands.find((c) => c.includes('ddq-b2-a8'))!, /--budget-bits 2 --abits 8 --gate-epochs 1 --budget-anneal 0.5/);
+  t.match(commands.find((c) => c.includes(`${path.sep}fp `) || c.endsWith(`${path.sep}fp --overwrite`))!, /--epochs 2/, 'full precision trains the same total');
+  t.equal(results.length, 3);
+  for (const r of results) t.equal(r.accuracies.length, 2);
+  t.equal(results[0].averageWeightBits, 32);
+  t.ok(results[1].averageWeightBits > 4 && results[1].averageWeightBits < 8, 'LSQ W4 with 8-bit edges');
+  const table = reproTable(o, results);
+  t.match(table, /\| LSQ \| 4\/4 \| [\d.]+ ± [\d.]+ \|/);
+  t.match(table, /\| DDQ mixed, budget 2 bits \| ~2\/8 \|/);
+  const again: string[] = [];
+  await runRepro(o, async (argv) => void again.push(argv.join(' ')), () => undefined);
+  t.equal(again.length, 0, 'completed runs are reused');
+});
