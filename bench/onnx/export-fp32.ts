@@ -1,8 +1,8 @@
 // FoldedGraph -> fp32 ONNX model (opset 13): Conv (BN folded), Clip or Relu, Add,
 // GlobalAveragePool, Flatten, Gemm. The input is float32 [N, C, H, W] with a symbolic batch N;
 // the output is the float32 logits [N, classes].
-import { encodeOnnxModel, OnnxDataType, OnnxGraph, OnnxModel, OnnxNode, OnnxTensor } from './onnx-proto';
-import type { FoldedGraph, FoldedOp } from './folded-graph';
+import { encodeOnnxModel, OnnxDataType, OnnxGraph, OnnxModel, OnnxNode, OnnxTensor } from './encode-onnx-model';
+import type { FoldedGraph, FoldedOp } from './fold-model';
 
 export const ONNX_OPSET = 13;
 export const ONNX_IR_VERSION = 7;

@@ -10,11 +10,12 @@
 // activations (uint8 by default, as ORT's tool writes; int8 optional) with a per-tensor scale and
 // zero point from MinMax calibration, float logits. ReLU6/ReLU after a conv is folded into the
 // conv's output quantization (its calibrated range lies inside [0, 6], so the 8-bit saturation
-// is the clip); ORT does the same to a Clip right before a QuantizeLinear.
-import { encodeOnnxModel, OnnxDataType, OnnxModel, OnnxNode, OnnxTensor } from './onnx-proto';
+// is the clip); ORT's ClipQuantRewrite does the same to a Clip right before a QuantizeLinear.
+import { encodeOnnxModel, OnnxDataType, OnnxModel, OnnxNode, OnnxTensor } from './encode-onnx-model';
 import { convAttributes, floatTensor, ONNX_INPUT, ONNX_OUTPUT, wrapGraph } from './export-fp32';
-import type { FoldedGraph, FoldedOp } from './folded-graph';
-import { quantizeBias, quantizeWeightsPerChannel, ActivationParams, ActivationType, activationParams, Range } from './calibrate';
+import type { FoldedGraph, FoldedOp } from './fold-model';
+import { quantizeBias, quantizeWeightsPerChannel, ActivationParams, ActivationType, activationParams } from './quantization-params';
+import type { Range } from './calibrate-ranges';
 
 export type Int8Form = 'qdq' | 'qoperator';
 
@@ -89,8 +90,13 @@ interface Emitter {
   have: Set<string>;
 }
 
-/** Per-channel int8 weight and int32 bias initializers for a conv or gemm. */
-function weightInits(e: Emitter, op: Extract<FoldedOp, { kind: 'conv' | 'gemm' }>, dims: number[], inputScale: number) {
+/**
+ * Per-channel int8 weight and int32 bias initializers for a conv or gemm; with `biasParams`, also
+ * the bias's own scale and zero point (the QDQ form dequantizes it; QLinearConv and QGemm imply
+ * them).
+ */
+function weightInits(e: Emitter, op: Extract<FoldedOp, { kind: 'conv' | 'gemm' }>, inputScale: number, biasParams: boolean) {
+  const dims = op.kind === 'conv' ? [...op.weightShape] : [op.outFeatures, op.inFeatures];
   const channels = dims[0];
   const w = quantizeWeightsPerChannel(op.weight, channels);
   const b = quantizeBias(op.bias, inputScale, w.scales);
@@ -100,14 +106,14 @@ function weightInits(e: Emitter, op: Extract<FoldedOp, { kind: 'conv' | 'gemm' }
     floatTensor(`${n}.w_scale`, [channels], w.scales),
     { name: `${n}.w_zero_point`, dataType: OnnxDataType.INT8, dims: [channels], data: new Int8Array(channels) },
     { name: `${n}.b_q`, dataType: OnnxDataType.INT32, dims: [channels], data: b.q },
-    floatTensor(`${n}.b_scale`, [channels], b.scales),
-    { name: `${n}.b_zero_point`, dataType: OnnxDataType.INT32, dims: [channels], data: new Int32Array(channels) },
   );
+  if (biasParams) {
+    e.inits.push(
+      floatTensor(`${n}.b_scale`, [channels], b.scales),
+      { name: `${n}.b_zero_point`, dataType: OnnxDataType.INT32, dims: [channels], data: new Int32Array(channels) },
+    );
+  }
   return { w: `${n}.w_q`, wScale: `${n}.w_scale`, wZero: `${n}.w_zero_point`, b: `${n}.b_q`, bScale: `${n}.b_scale`, bZero: `${n}.b_zero_point` };
-}
-
-function weightDims(op: Extract<FoldedOp, { kind: 'conv' | 'gemm' }>): number[] {
-  return op.kind === 'conv' ? [...op.weightShape] : [op.outFeatures, op.inFeatures];
 }
 
 /** The value an op's result is stored as (a folded clip's output stands in for its conv). */
@@ -117,6 +123,7 @@ function resultOf(e: Emitter, op: FoldedOp): string {
 
 function emitQdq(e: Emitter): void {
   const { g, plan, nodes } = e;
+  const foldedClips = new Set(plan.foldedClip.values());
   /** Float name carrying each quantized value after its Q->DQ pair. */
   const dq = new Map<string, string>();
   // The float logits come straight from the last op unless the output is quantized (then an
@@ -137,13 +144,12 @@ function emitQdq(e: Emitter): void {
   };
   quantize(g.input);
   for (const op of g.ops) {
-    if (op.kind === 'clip' && [...plan.foldedClip.values()].includes(op.output)) continue; // emitted with its conv
+    if (op.kind === 'clip' && foldedClips.has(op.output)) continue; // emitted with its conv
     const out = resultOf(e, op);
     switch (op.kind) {
       case 'conv':
       case 'gemm': {
-        const dims = weightDims(op);
-        const q = weightInits(e, op, dims, plan.params.get(op.input)!.scale);
+        const q = weightInits(e, op, plan.params.get(op.input)!.scale, true);
         const axis = [{ name: 'axis', type: 'int' as const, value: 0 }];
         nodes.push({ opType: 'DequantizeLinear', inputs: [q.w, q.wScale, q.wZero], outputs: [`${op.output}.w_dq`], attributes: axis });
         nodes.push({ opType: 'DequantizeLinear', inputs: [q.b, q.bScale, q.bZero], outputs: [`${op.output}.b_dq`], attributes: axis });
@@ -187,17 +193,18 @@ function emitQdq(e: Emitter): void {
 
 function emitQOperator(e: Emitter): void {
   const { g, plan, nodes } = e;
+  const foldedClips = new Set(plan.foldedClip.values());
   /** The 8-bit tensor holding each quantized value. */
   const u8 = (v: string) => `${v}.q`;
   const sz = (v: string) => scalarParams(e.inits, e.have, v, plan.params.get(v)!);
   nodes.push({ opType: 'QuantizeLinear', inputs: [ONNX_INPUT, ...sz(g.input)], outputs: [u8(g.input)] });
   for (const op of g.ops) {
-    if (op.kind === 'clip' && [...plan.foldedClip.values()].includes(op.output)) continue;
+    if (op.kind === 'clip' && foldedClips.has(op.output)) continue;
     const out = resultOf(e, op);
     const floatOut = out === g.output && !plan.params.has(out);
     switch (op.kind) {
       case 'conv': {
-        const q = weightInits(e, op, weightDims(op), plan.params.get(op.input)!.scale);
+        const q = weightInits(e, op, plan.params.get(op.input)!.scale, false);
         nodes.push({
           opType: 'QLinearConv',
           inputs: [u8(op.input), ...sz(op.input), q.w, q.wScale, q.wZero, ...sz(out), q.b],
@@ -207,7 +214,7 @@ function emitQOperator(e: Emitter): void {
         break;
       }
       case 'gemm': {
-        const q = weightInits(e, op, weightDims(op), plan.params.get(op.input)!.scale);
+        const q = weightInits(e, op, plan.params.get(op.input)!.scale, false);
         nodes.push({
           opType: 'QGemm',
           domain: MS_DOMAIN,

@@ -42,9 +42,14 @@ function loadDeploy(): DeployApi | string {
  * src/deploy's runtime; or why it is not available.
  */
 export function ourIntRuntime(quantized: Module, inputShape: [number, number, number], description: string): OurIntRuntimeResult {
-  const deploy = loadDeploy();
-  if (typeof deploy === 'string') return { missing: deploy };
-  const intModel = deploy.convertToInteger(quantized, { inputShape });
-  const runtime = new deploy.IntegerRuntime(intModel);
-  return { runtime: { description, infer: (x, n) => runtime.run(x, n) } };
+  try {
+    const deploy = loadDeploy();
+    if (typeof deploy === 'string') return { missing: deploy };
+    const intModel = deploy.convertToInteger(quantized, { inputShape });
+    const runtime = new deploy.IntegerRuntime(intModel);
+    return { runtime: { description, infer: (x, n) => runtime.run(x, n) } };
+  } catch (err) {
+    // Reported in the results rather than thrown: the peer figures stay useful meanwhile.
+    return { missing: `src/deploy failed on this model: ${err instanceof Error ? err.message : String(err)}` };
+  }
 }

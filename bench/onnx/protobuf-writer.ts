@@ -13,7 +13,7 @@ const WIRE_FIXED32 = 5;
 
 const TEXT = new TextEncoder();
 
-export class ProtoWriter {
+export class ProtobufWriter {
   private buf = new Uint8Array(256);
   private len = 0;
 
@@ -28,7 +28,7 @@ export class ProtoWriter {
 
   /** A bare varint (no key). Integers must be exact in a double (|v| < 2^53). */
   private rawVarint(v: number): void {
-    if (!Number.isSafeInteger(v)) throw new Error(`ProtoWriter: varint value must be a safe integer, got ${v}`);
+    if (!Number.isSafeInteger(v)) throw new Error(`ProtobufWriter: varint value must be a safe integer, got ${v}`);
     this.reserve(10);
     if (v < 0) {
       // 64-bit two's complement: split into 32-bit halves so no bit is lost in a double.
@@ -87,15 +87,15 @@ export class ProtoWriter {
   }
 
   /** Nested message field: `build` fills a fresh writer whose bytes become this field. */
-  message(field: number, build: (w: ProtoWriter) => void): this {
-    const inner = new ProtoWriter();
+  message(field: number, build: (w: ProtobufWriter) => void): this {
+    const inner = new ProtobufWriter();
     build(inner);
     return this.bytes(field, inner.finish());
   }
 
   /** A packed repeated varint field (one length-delimited run of varints). */
   packedVarints(field: number, values: ArrayLike<number>): this {
-    const inner = new ProtoWriter();
+    const inner = new ProtobufWriter();
     for (let i = 0; i < values.length; i++) inner.rawVarint(values[i]);
     return this.bytes(field, inner.finish());
   }

@@ -4,7 +4,7 @@ import { conv2d } from '../../kernels/conv2d';
 import { conv2dParams } from '../../kernels/conv2d-params';
 import { globalAvgPool2d } from '../../kernels/pool2d';
 import { gemm } from '../../kernels/gemm';
-import type { FoldedGraph } from './folded-graph';
+import type { FoldedGraph } from './fold-model';
 
 /**
  * Every value of the graph for a batch of `n` samples (NCHW / [N, F], row-major). `onValue`, if

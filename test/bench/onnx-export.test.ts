@@ -13,11 +13,12 @@ import { Conv2d } from '../../src/nn/conv2d';
 import { Rng } from '../../src/tensor/rng';
 import { Tensor } from '../../src/tensor/tensor';
 import { roundHalfEven } from '../../src/quant/rounding';
-import { foldModel, FoldedGraph } from '../../bench/onnx/folded-graph';
+import { foldModel, FoldedGraph } from '../../bench/onnx/fold-model';
 import { runFoldedGraph } from '../../bench/onnx/run-folded-graph';
 import { exportFp32Onnx } from '../../bench/onnx/export-fp32';
 import { exportInt8Onnx, planInt8 } from '../../bench/onnx/export-int8';
-import { activationParams, calibrateRanges, quantizeBias, quantizeWeightsPerChannel, Range } from '../../bench/onnx/calibrate';
+import { calibrateRanges, Range } from '../../bench/onnx/calibrate-ranges';
+import { activationParams, quantizeBias, quantizeWeightsPerChannel } from '../../bench/onnx/quantization-params';
 import { ortRun, ortSession } from '../../bench/onnx/ort-wasm';
 
 const N = 4;

@@ -2,8 +2,8 @@
 // as a dependency of onnxruntime-web): same bytes for every wire type the ONNX exporter uses.
 import t from 'tap';
 import * as protobuf from 'protobufjs/minimal';
-import { ProtoWriter } from '../../bench/onnx/protobuf-writer';
-import { encodeOnnxModel, OnnxDataType } from '../../bench/onnx/onnx-proto';
+import { ProtobufWriter } from '../../bench/onnx/protobuf-writer';
+import { encodeOnnxModel, OnnxDataType } from '../../bench/onnx/encode-onnx-model';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -11,7 +11,7 @@ t.test('varints match protobufjs int64 encoding, including negatives and values 
   const values = [0, 1, 127, 128, 300, 16383, 16384, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32 + 5, 2 ** 53 - 1,
     -1, -5, -128, -(2 ** 31), -(2 ** 31) - 1, -(2 ** 32), -(2 ** 53 - 1)];
   for (const v of values) {
-    const ours = new ProtoWriter().varint(3, v).finish();
+    const ours = new ProtobufWriter().varint(3, v).finish();
     const ref = protobuf.Writer.create().uint32((3 << 3) | 0).int64(v).finish();
     t.equal(hex(ours), hex(ref), `varint ${v}`);
   }
@@ -19,7 +19,7 @@ t.test('varints match protobufjs int64 encoding, including negatives and values 
 
 t.test('floats, strings, bytes, packed fields and nested messages match protobufjs', async (t) => {
   const bytes = Uint8Array.from([0, 1, 2, 250, 255]);
-  const ours = new ProtoWriter()
+  const ours = new ProtobufWriter()
     .float(2, -1.5e-3)
     .string(4, 'Conv ü')
     .bytes(9, bytes)
@@ -38,7 +38,7 @@ t.test('floats, strings, bytes, packed fields and nested messages match protobuf
 });
 
 t.test('a growing buffer keeps earlier bytes', async (t) => {
-  const w = new ProtoWriter();
+  const w = new ProtobufWriter();
   const big = new Uint8Array(5000).map((_, i) => i % 251);
   w.varint(1, 7).bytes(2, big).varint(3, 9);
   const out = w.finish();
@@ -47,8 +47,8 @@ t.test('a growing buffer keeps earlier bytes', async (t) => {
 });
 
 t.test('rejects values it cannot encode exactly and malformed tensors', async (t) => {
-  t.throws(() => new ProtoWriter().varint(1, 2 ** 60), /safe integer/);
-  t.throws(() => new ProtoWriter().varint(1, 1.5), /safe integer/);
+  t.throws(() => new ProtobufWriter().varint(1, 2 ** 60), /safe integer/);
+  t.throws(() => new ProtobufWriter().varint(1, 1.5), /safe integer/);
   const model = (data: Float32Array | Int8Array) => ({
     irVersion: 7, opsets: [{ domain: '', version: 13 }], producerName: 't', producerVersion: '0',
     graph: { name: 'g', nodes: [], inputs: [], outputs: [], initializers: [{ name: 'w', dataType: OnnxDataType.FLOAT, dims: [2, 3], data }] },

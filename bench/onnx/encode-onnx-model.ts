@@ -9,7 +9,7 @@
 //                      data types FLOAT 1, UINT8 2, INT8 3, INT32 6, INT64 7
 //   ValueInfoProto:    name 1, type 2; TypeProto: tensor_type 1; TypeProto.Tensor: elem_type 1,
 //                      shape 2; TensorShapeProto: dim 1; Dimension: dim_value 1, dim_param 2
-import { ProtoWriter } from './protobuf-writer';
+import { ProtobufWriter } from './protobuf-writer';
 
 export const OnnxDataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 export type OnnxDataTypeCode = (typeof OnnxDataType)[keyof typeof OnnxDataType];
@@ -78,7 +78,7 @@ function checkTensor(t: OnnxTensor): void {
   }
 }
 
-function writeTensor(w: ProtoWriter, t: OnnxTensor): void {
+function writeTensor(w: ProtobufWriter, t: OnnxTensor): void {
   checkTensor(t);
   for (const d of t.dims) w.varint(1, d); // dims: repeated int64, written unpacked as onnx does
   w.varint(2, t.dataType);
@@ -89,7 +89,7 @@ function writeTensor(w: ProtoWriter, t: OnnxTensor): void {
   w.bytes(9, bytes);
 }
 
-function writeAttribute(w: ProtoWriter, a: OnnxAttribute): void {
+function writeAttribute(w: ProtobufWriter, a: OnnxAttribute): void {
   w.string(1, a.name);
   if (a.type === 'float') w.float(2, a.value).varint(20, ATTR_FLOAT);
   else if (a.type === 'int') w.varint(3, a.value).varint(20, ATTR_INT);
@@ -99,7 +99,7 @@ function writeAttribute(w: ProtoWriter, a: OnnxAttribute): void {
   }
 }
 
-function writeNode(w: ProtoWriter, n: OnnxNode): void {
+function writeNode(w: ProtobufWriter, n: OnnxNode): void {
   for (const i of n.inputs) w.string(1, i);
   for (const o of n.outputs) w.string(2, o);
   if (n.name) w.string(3, n.name);
@@ -108,7 +108,7 @@ function writeNode(w: ProtoWriter, n: OnnxNode): void {
   if (n.domain) w.string(7, n.domain);
 }
 
-function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
+function writeValueInfo(w: ProtobufWriter, v: OnnxValueInfo): void {
   w.string(1, v.name);
   w.message(2, (type) =>
     type.message(1, (tensor) => {
@@ -122,7 +122,7 @@ function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
   );
 }
 
-function writeGraph(w: ProtoWriter, g: OnnxGraph): void {
+function writeGraph(w: ProtobufWriter, g: OnnxGraph): void {
   const names = new Set<string>();
   for (const t of g.initializers) {
     if (names.has(t.name)) throw new Error(`encodeOnnxModel: initializer '${t.name}' appears twice`);
@@ -137,7 +137,7 @@ function writeGraph(w: ProtoWriter, g: OnnxGraph): void {
 
 /** Serialize a model to the bytes of an .onnx file. */
 export function encodeOnnxModel(m: OnnxModel): Uint8Array {
-  const w = new ProtoWriter();
+  const w = new ProtobufWriter();
   w.varint(1, m.irVersion);
   w.string(2, m.producerName);
   w.string(3, m.producerVersion);

@@ -1,31 +1,8 @@
-// Activation ranges for static int8 quantization: the min and max of every value of a
-// FoldedGraph over a few calibration batches (ORT's "MinMax" calibration) and the 8-bit scale
-// and zero point they give; per-channel int8 weights and int32 biases.
+// The numbers of an int8 model: 8-bit activation scale and zero point from a calibrated range,
+// per-channel symmetric int8 weights, int32 biases on the accumulator grid. Rounding is half to
+// even throughout, as ONNX's QuantizeLinear specifies.
 import { roundHalfEven } from '../../src/quant/rounding';
-import type { FoldedGraph } from './folded-graph';
-import { runFoldedGraph } from './run-folded-graph';
-
-export interface Range {
-  min: number;
-  max: number;
-}
-
-/** Min and max of every value over the batches (each batch NCHW with `n` samples). */
-export function calibrateRanges(g: FoldedGraph, batches: { x: Float32Array; n: number }[]): Map<string, Range> {
-  if (batches.length === 0) throw new Error('calibrateRanges: need at least one calibration batch');
-  const ranges = new Map<string, Range>();
-  for (const { x, n } of batches) {
-    for (const [name, v] of runFoldedGraph(g, x, n)) {
-      const r = ranges.get(name) ?? { min: Infinity, max: -Infinity };
-      for (let i = 0; i < v.length; i++) {
-        if (v[i] < r.min) r.min = v[i];
-        if (v[i] > r.max) r.max = v[i];
-      }
-      ranges.set(name, r);
-    }
-  }
-  return ranges;
-}
+import type { Range } from './calibrate-ranges';
 
 export type ActivationType = 'uint8' | 'int8';
 
