@@ -26,7 +26,7 @@ import { exportFp32Onnx } from './onnx/export-fp32';
 import { exportInt8Onnx, Int8ExportOptions } from './onnx/export-int8';
 import { foldModel } from './onnx/fold-model';
 import { ortRun, ortSession, ortVersion } from './onnx/ort-wasm';
-import { ourIntRuntime } from './onnx/our-int-runtime';
+import { deployVersion, ourIntRuntime } from './onnx/our-int-runtime';
 import { calibrateLsqMinMax } from './onnx/calibrate-lsq';
 import { quantize } from '../src/quant/quantize';
 import { Contender, pairedRatio, summarize, timeInterleaved } from './onnx/time-interleaved';
@@ -208,6 +208,7 @@ export async function run(): Promise<void> {
     const vsFp32 = pairedRatio(oursFp32Rounds, oursInt).median;
     const vsOrt = pairedRatio(ortInt8Rounds, oursInt).median;
     lines.push(
+      `- ours int: src/deploy ${deployVersion()}.`,
       `- ours int vs ours fp32: ${fmtRatio(vsFp32)} (target >= 1.5x: ${vsFp32 >= 1.5 ? 'met' : 'MISSED'})`,
       `- ours int vs ORT int8 (fastest form, ${ortInt8Name}): ${fmtRatio(vsOrt)} (target >= 1x: ${vsOrt >= 1 ? 'met' : 'MISSED'})`,
     );

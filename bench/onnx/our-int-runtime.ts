@@ -2,6 +2,7 @@
 // behind a check: the peer benchmark runs with or without it and picks it up once src/deploy
 // exists. It is loaded with require() and typed by the few members used here, so this file
 // compiles whether or not src/deploy is present.
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Module } from '../../src/nn/module';
@@ -51,5 +52,17 @@ export function ourIntRuntime(quantized: Module, inputShape: [number, number, nu
   } catch (err) {
     // Reported in the results rather than thrown: the peer figures stay useful meanwhile.
     return { missing: `src/deploy failed on this model: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/** Which src/deploy was measured: its last commit, and whether the working copy differs. */
+export function deployVersion(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: DEPLOY, encoding: 'utf8' }).trim();
+    const commit = git('log', '-1', '--format=%h %cs', '--', '.');
+    const dirty = git('status', '--porcelain', '--', '.');
+    return `${commit ? `commit ${commit}` : 'never committed'}${dirty ? ', with uncommitted changes' : ''}`;
+  } catch {
+    return 'version unknown (no git)';
   }
 }
