@@ -54,7 +54,8 @@ export function reproConfigs(o: ReproOptions): ReproConfig[] {
     label: `DDQ mixed, budget ${budget} bits`,
     wa: `~${budget}/${abits}`,
     args: ['--quant', 'ddq', '--budget-bits', String(budget), '--abits', String(abits), '--gate-epochs', String(o.gateEpochs),
-      ...(budget <= 2 ? ['--budget-anneal', String(o.anneal)] : [])],
+      // Low budgets as in docs/ddq.md item 9: annealed target, symmetric penalty, gate lr 10.
+      ...(budget <= 2 ? ['--budget-anneal', String(o.anneal), '--budget-under', '1', '--gate-lr', '10'] : [])],
   });
   const lsq = (w: number, a: number): ReproConfig => ({ name: `lsq-w${w}a${a}`, label: 'LSQ', wa: `${w}/${a}`, args: ['--quant', 'lsq', '--wbits', String(w), '--abits', String(a)] });
   const all: ReproConfig[] = [

@@ -53,6 +53,7 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'per-channel', type: 'flag', help: 'one weight level set (ddq) or step (lsq) per output channel' },
   { name: 'budget-bits', type: 'float', above: 0, max: 8, help: 'ddq: target average weight bits of the layers that learn their bits' },
   { name: 'budget-weight', type: 'float', min: 0, default: 2, help: 'ddq: weight λ of the budget penalty' },
+  { name: 'budget-under', type: 'float', min: 0, default: 0.25, help: 'ddq: slope of the budget penalty under budget, relative to over budget' },
   { name: 'budget-anneal', type: 'float', min: 0, max: 1, default: 0, valueName: 'fraction', help: 'ddq: anneal the budget from 8 bits down over this fraction of the gate epochs' },
   { name: 'gate-lr', type: 'float', above: 0, default: 20, help: 'ddq: SGD learning rate of the gate logits' },
   { name: 'gate-epochs', type: 'int', min: 0, help: 'ddq: epochs during which bits are learned, then frozen (default: all but the last)' },
@@ -118,6 +119,7 @@ export interface TrainSettings {
   budgetBits: number;
   budgetWeight: number;
   budgetAnneal: number;
+  budgetUnder: number;
   gateLr: number;
   gateEpochs: number;
   ddqAlpha: number;
@@ -156,7 +158,7 @@ export function settingsFromArgs(args: ParsedArgs): TrainSettings {
 function checkRelevant(args: ParsedArgs): void {
   checkNetOptions(args.string('net'), args.float('width'), args.float('dropout'));
   const quant = args.string('quant');
-  const ddqOnly = ['budget-bits', 'budget-weight', 'budget-anneal', 'gate-lr', 'gate-epochs', 'ddq-alpha'];
+  const ddqOnly = ['budget-bits', 'budget-weight', 'budget-under', 'budget-anneal', 'gate-lr', 'gate-epochs', 'ddq-alpha'];
   if (quant !== 'ddq') {
     for (const name of ddqOnly) if (args.has(name)) throw new UsageError(`--${name} applies to --quant ddq only`);
   }
@@ -211,7 +213,7 @@ export function buildRun(s: TrainSettings, data: DataInfo, modelRng: Rng, batche
     gateLr: s.gateLr,
     gateEpochs: s.quant === 'ddq' ? s.gateEpochs : Infinity,
     budget: s.quant === 'ddq' && s.budgetBits > 0
-      ? { kind: 'memory', target: s.budgetBits, weight: s.budgetWeight, from: 8, annealSteps: Math.round(s.budgetAnneal * s.gateEpochs * batchesPerEpoch) }
+      ? { kind: 'memory', target: s.budgetBits, weight: s.budgetWeight, under: s.budgetUnder ?? 0.25, from: 8, annealSteps: Math.round(s.budgetAnneal * s.gateEpochs * batchesPerEpoch) }
       : undefined,
   };
   return { model, groups: qatGroups(model, qat), hooks: qatHooks(model, qat) };

@@ -107,6 +107,19 @@ export class DdqQuantizer extends Module {
     for (let i = 0; i < this.maxBits; i++) this.gateLogits.data[i] = i < bits ? OPEN_LOGIT : -OPEN_LOGIT;
   }
 
+  /**
+   * The order constraint on the logits, applied after each update of the gates: once gate i is
+   * closed (t_i < 0), every less significant gate is kept at most as open (t_j <= t_i for j > i).
+   * Those gates have no effect on the forward pass, but their logits still receive (straight-
+   * through) gradients; left free they drift, and when gate i reopened the bitwidth jumped by
+   * several bits at once, then fell back (measured: 8 -> 2 -> 8 -> 2 bits within a few dozen
+   * steps). With the constraint, bits come back one at a time. [ours; see docs/ddq.md]
+   */
+  projectGates(): void {
+    const t = this.gateLogits.data;
+    for (let i = 1; i < t.length; i++) if (t[i - 1] < 0 && t[i] > t[i - 1]) t[i] = t[i - 1];
+  }
+
   /** When frozen, the bitwidth is fixed and gate logits receive no gradient. */
   get gatesFrozen(): boolean {
     return this.frozen.data[0] === 1;

@@ -63,8 +63,23 @@ export function qatGroups(model: Module, opts: QatOptions): OptimizerGroup[] {
   const groups: OptimizerGroup[] = [{ name: 'weights', optimizer: opts.makeOptimizer(decay, opts.weightDecay), schedule: opts.schedule }];
   if (noDecay.length) groups.push({ name: 'other', optimizer: opts.makeOptimizer(noDecay, 0), schedule: opts.schedule });
   // Gate logits go to their own optimizer even when frozen, so no other optimizer ever moves them.
-  if (gateParams.length) groups.push({ name: 'gates', optimizer: new SGD(gateParams, { lr: opts.gateLr ?? 20 }), schedule: constant(opts.gateLr ?? 20) });
+  if (gateParams.length) {
+    const quantizers = ddqQuantizers(model);
+    groups.push({ name: 'gates', optimizer: new GateSGD(gateParams, quantizers, opts.gateLr ?? 20), schedule: constant(opts.gateLr ?? 20) });
+  }
   return groups;
+}
+
+/** Plain SGD on gate logits, followed by each quantizer's order constraint (DdqQuantizer.projectGates). */
+class GateSGD extends SGD {
+  constructor(params: Tensor[], private readonly quantizers: DdqQuantizer[], lr: number) {
+    super(params, { lr });
+  }
+
+  override step(): void {
+    super.step();
+    for (const q of this.quantizers) if (!q.gatesFrozen) q.projectGates();
+  }
 }
 
 /** The budget target at a global step: linear from `from` to `target` over `annealSteps`. */

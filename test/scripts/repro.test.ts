@@ -30,7 +30,7 @@ t.test('tiny reproduction table', async (t) => {
   const results = await runRepro(o, run, (s) => (log += s));
   t.equal(commands.length, 2 + 2 * 3, 'two full-precision starts, then three methods per seed');
   t.ok(commands.filter((c) => c.includes('--quant')).every((c) => /--init \S+seed\d\/fp-init\/checkpoint\.ddq/.test(c)), 'quantized runs start from fp-init');
-  t.match(commands.find((c) => c.includes('ddq-b2-a8'))!, /--budget-bits 2 --abits 8 --gate-epochs 1 --budget-anneal 0.5/);
+  t.match(commands.find((c) => c.includes('ddq-b2-a8'))!, /--budget-bits 2 --abits 8 --gate-epochs 1 --budget-anneal 0.5 --budget-under 1 --gate-lr 10/);
   t.match(commands.find((c) => c.includes(`${path.sep}fp `) || c.endsWith(`${path.sep}fp --overwrite`))!, /--epochs 2/, 'full precision trains the same total');
   t.equal(results.length, 3);
   for (const r of results) t.equal(r.accuracies.length, 2);
