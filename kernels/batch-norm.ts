@@ -22,13 +22,37 @@ export interface BatchNormRunning {
   momentum: number;
 }
 
-function checkEps(fn: string, eps: number): void {
+export function checkEps(fn: string, eps: number): void {
   if (!(eps >= 0) || !Number.isFinite(eps)) throw new Error(`${fn}: eps must be a finite number >= 0, got ${eps}`);
 }
 
-function checkAffine(fn: string, s: NchwShape, gamma: FloatArray | null, beta: FloatArray | null): void {
+export function checkAffine(fn: string, s: NchwShape, gamma: FloatArray | null, beta: FloatArray | null): void {
   if (gamma) checkFloatArray(fn, 'gamma', gamma, [s.c]);
   if (beta) checkFloatArray(fn, 'beta', beta, [s.c]);
+}
+
+/** The argument checks of a training-mode forward (shared with the fused batch norm + ReLU). */
+export function checkBatchNormTrainArgs(
+  fn: string, s: NchwShape, x: FloatArray, gamma: FloatArray | null, beta: FloatArray | null, eps: number,
+  y: FloatArray, saveMean: FloatArray, saveInvStd: FloatArray, running?: BatchNormRunning,
+): void {
+  checkNchwShape(fn, s);
+  checkEps(fn, eps);
+  const { n, c, h, w } = s;
+  checkFloatArray(fn, 'x', x, [n, c, h, w]);
+  checkFloatArray(fn, 'y', y, [n, c, h, w]);
+  checkAffine(fn, s, gamma, beta);
+  checkFloatArray(fn, 'saveMean', saveMean, [c]);
+  checkFloatArray(fn, 'saveInvStd', saveInvStd, [c]);
+  const count = n * h * w;
+  if (count < 2) throw new Error(`${fn}: need more than 1 value per channel to train, got n*h*w = ${count}`);
+  if (running) {
+    checkFloatArray(fn, 'running.mean', running.mean, [c]);
+    checkFloatArray(fn, 'running.var', running.var, [c]);
+    if (!(running.momentum >= 0 && running.momentum <= 1)) {
+      throw new Error(`${fn}: running.momentum must be in [0, 1], got ${running.momentum}`);
+    }
+  }
 }
 
 /**
@@ -39,25 +63,10 @@ export function batchNorm2dForwardTrain(
   s: NchwShape, x: FloatArray, gamma: FloatArray | null, beta: FloatArray | null, eps: number,
   y: FloatArray, saveMean: FloatArray, saveInvStd: FloatArray, running?: BatchNormRunning,
 ): void {
-  const fn = 'batchNorm2dForwardTrain';
-  checkNchwShape(fn, s);
-  checkEps(fn, eps);
+  checkBatchNormTrainArgs('batchNorm2dForwardTrain', s, x, gamma, beta, eps, y, saveMean, saveInvStd, running);
   const { n, c, h, w } = s;
-  checkFloatArray(fn, 'x', x, [n, c, h, w]);
-  checkFloatArray(fn, 'y', y, [n, c, h, w]);
-  checkAffine(fn, s, gamma, beta);
-  checkFloatArray(fn, 'saveMean', saveMean, [c]);
-  checkFloatArray(fn, 'saveInvStd', saveInvStd, [c]);
   const plane = h * w;
   const count = n * plane;
-  if (count < 2) throw new Error(`${fn}: need more than 1 value per channel to train, got n*h*w = ${count}`);
-  if (running) {
-    checkFloatArray(fn, 'running.mean', running.mean, [c]);
-    checkFloatArray(fn, 'running.var', running.var, [c]);
-    if (!(running.momentum >= 0 && running.momentum <= 1)) {
-      throw new Error(`${fn}: running.momentum must be in [0, 1], got ${running.momentum}`);
-    }
-  }
   const stride = c * plane; // from one image's channel plane to the next image's
   for (let ch = 0; ch < c; ch++) {
     let sum = 0;

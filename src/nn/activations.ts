@@ -16,6 +16,18 @@ export class ReLU6 extends Module {
   }
 }
 
+/**
+ * The clip cap of a plain ReLU (Infinity) or ReLU6 (6) module, null for any other module (or
+ * one whose forward was overridden): a batch norm followed by such a module may run as the
+ * fused op batchNorm2dRelu (see Sequential).
+ */
+export function reluCap(m: Module | undefined): number | null {
+  if (m === undefined) return null;
+  if (m instanceof ReLU6 && m.forward === ReLU6.prototype.forward) return 6;
+  if (m instanceof ReLU && m.forward === ReLU.prototype.forward) return Infinity;
+  return null;
+}
+
 /** Keep the batch axis, merge the rest: [N, ...] -> [N, prod(...)]. */
 export class Flatten extends Module {
   forward(x: Tensor): Tensor {

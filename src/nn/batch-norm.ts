@@ -1,7 +1,8 @@
 // BatchNorm2d layer: learned scale (γ, starts at 1) and shift (β, starts at 0) per channel,
 // running mean and variance as buffers (saved in state dicts, used in eval mode).
 import { Tensor } from '../tensor/tensor';
-import { batchNorm2d } from '../ops/batch-norm';
+import { batchNorm2d, BatchNormOptions } from '../ops/batch-norm';
+import { batchNorm2dRelu } from '../ops/batch-norm-relu';
 import { Module } from './module';
 
 export class BatchNorm2d extends Module {
@@ -26,12 +27,26 @@ export class BatchNorm2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return batchNorm2d(x, this.weight, this.bias, {
+    return batchNorm2d(x, this.weight, this.bias, this.options());
+  }
+
+  /** forward followed by a ReLU clipped at `cap` (6: ReLU6, Infinity: ReLU), as one fused op. */
+  forwardRelu(x: Tensor, cap: number): Tensor {
+    return batchNorm2dRelu(x, this.weight, this.bias, cap, this.options());
+  }
+
+  /** Whether forward is this class's own (not overridden), so it may be fused with a ReLU. */
+  get fusable(): boolean {
+    return this.forward === BatchNorm2d.prototype.forward;
+  }
+
+  private options(): BatchNormOptions {
+    return {
       training: this.training,
       runningMean: this.runningMean,
       runningVar: this.runningVar,
       momentum: this.momentum,
       eps: this.eps,
-    });
+    };
   }
 }

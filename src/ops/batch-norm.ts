@@ -19,15 +19,21 @@ export interface BatchNormOptions {
   eps?: number;
 }
 
-export function batchNorm2d(x: Tensor, gamma: Tensor | null, beta: Tensor | null, opts: BatchNormOptions): Tensor {
-  if (x.rank !== 4) throw new Error(`batchNorm2d: input must be [N, C, H, W], got ${shapeString(x.shape)}`);
+/** The kernel shape of x, after checking x and the per-channel tensors against it. */
+export function batchNormShape(op: string, x: Tensor, gamma: Tensor | null, beta: Tensor | null, opts: BatchNormOptions): NchwShape {
+  if (x.rank !== 4) throw new Error(`${op}: input must be [N, C, H, W], got ${shapeString(x.shape)}`);
   const [n, c, h, w] = x.shape;
   for (const [name, t] of [['gamma', gamma], ['beta', beta], ['runningMean', opts.runningMean], ['runningVar', opts.runningVar]] as const) {
     if (t !== null && (t.rank !== 1 || t.shape[0] !== c)) {
-      throw new Error(`batchNorm2d: ${name} ${shapeString(t.shape)} does not match ${c} channels of input ${shapeString(x.shape)}`);
+      throw new Error(`${op}: ${name} ${shapeString(t.shape)} does not match ${c} channels of input ${shapeString(x.shape)}`);
     }
   }
-  const s: NchwShape = { n, c, h, w };
+  return { n, c, h, w };
+}
+
+export function batchNorm2d(x: Tensor, gamma: Tensor | null, beta: Tensor | null, opts: BatchNormOptions): Tensor {
+  const s = batchNormShape('batchNorm2d', x, gamma, beta, opts);
+  const { n, c, h, w } = s;
   const eps = opts.eps ?? 1e-5;
   const inputs = [x, gamma, beta].filter((t): t is Tensor => t !== null);
   const y = new Tensor(allocFor(x.size, ...inputs), x.shape);

@@ -1,7 +1,7 @@
 // Modules: registration, naming, train/eval, state dicts (strict), Linear and Dropout.
 import t from 'tap';
 import { Tensor, Rng, gradcheck } from '../../src/index';
-import { Linear, ReLU, Sequential, Dropout, Module } from '../../src/nn/index';
+import { Linear, ReLU, ReLU6, Sequential, Dropout, Module, BatchNorm2d, Conv2d } from '../../src/nn/index';
 import { linear } from '../../src/ops/linear';
 
 const rng = new Rng(11);
@@ -74,4 +74,40 @@ t.test('registering a name twice is an error', async (tt) => {
     }
   }
   tt.throws(() => new Twice(), /Twice: 'w' is registered twice/);
+});
+
+t.test('Sequential fuses BatchNorm2d + ReLU/ReLU6 with the same results, and leaves overridden modules alone', async (tt) => {
+  const build = () => {
+    const r = new Rng(5);
+    const bn = new BatchNorm2d(3);
+    bn.weight.data.fill(4); // so that some ReLU6 outputs reach the cap
+    return new Sequential(new Conv2d(2, 3, 3, { rng: r, padding: 1 }), bn, new ReLU6(), new Conv2d(3, 3, 1, { rng: r }), new BatchNorm2d(3), new ReLU());
+  };
+  const x = Tensor.randn([4, 2, 5, 5], rng).mul(3);
+  const fused = build();
+  const unfused = build();
+  // Step through the layers one by one: no fusion.
+  const stepwise = (m: Sequential, h: Tensor) => m.layers.reduce((a, l) => l.forward(a), h);
+  tt.ok(new Sequential(...build().layers.slice(0, 3)).forward(x).data.some((v) => v === 6), 'some ReLU6 outputs at the cap');
+  for (const mode of ['train', 'eval'] as const) {
+    fused.train(mode === 'train');
+    unfused.train(mode === 'train');
+    fused.zeroGrad();
+    unfused.zeroGrad();
+    const a = fused.forward(x);
+    const b = stepwise(unfused, x);
+    tt.same(Array.from(a.data), Array.from(b.data), `${mode}: outputs`);
+    a.sum().backward();
+    b.sum().backward();
+    tt.same(fused.parameters().map((p) => Array.from(p.grad!.data)), unfused.parameters().map((p) => Array.from(p.grad!.data)), `${mode}: gradients`);
+    tt.same(fused.namedBuffers().map(([, v]) => Array.from(v.data)), unfused.namedBuffers().map(([, v]) => Array.from(v.data)), `${mode}: running statistics`);
+  }
+  // A ReLU6 whose forward is replaced is called, not fused away.
+  const net = build();
+  let called = 0;
+  const act = net.layers[2];
+  const original = act.forward.bind(act);
+  act.forward = (h: Tensor) => { called++; return original(h); };
+  net.forward(x);
+  tt.equal(called, 1, 'overridden activation still runs');
 });

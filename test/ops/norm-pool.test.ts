@@ -3,6 +3,8 @@
 import t from 'tap';
 import { Tensor, Rng, gradcheck } from '../../src/index';
 import { batchNorm2d } from '../../src/ops/batch-norm';
+import { batchNorm2dRelu } from '../../src/ops/batch-norm-relu';
+import { relu, relu6 } from '../../src/ops/unary';
 import { avgPool2d, globalAvgPool2d, maxPool2d } from '../../src/ops/pool2d';
 
 const rng = new Rng(23);
@@ -18,6 +20,35 @@ t.test('batchNorm2d evaluation mode: gradients with fixed running statistics', a
   const stats = { runningMean: randn(3), runningVar: Tensor.rand([3], rng, 0.5, 2, { dtype: 'float64' }) };
   const r = gradcheck((x, g, b) => batchNorm2d(x, g, b, { training: false, ...stats }), [randn(2, 3, 2, 2), randn(3), randn(3)]);
   tt.ok(r.ok, r.message);
+});
+
+t.test('batchNorm2dRelu (fused): gradients in both modes, ReLU6 and ReLU; equals the two ops', async (tt) => {
+  const stats = { runningMean: randn(3), runningVar: Tensor.rand([3], rng, 0.5, 2, { dtype: 'float64' }) };
+  // gamma around 3 so that ReLU6 outputs reach the cap as well as 0.
+  const gamma = () => Tensor.rand([3], rng, 2, 4, { dtype: 'float64' });
+  for (const cap of [6, Infinity]) {
+    for (const training of [true, false]) {
+      const opts = training ? { training, ...running(3) } : { training, ...stats };
+      const r = gradcheck((x, g, b) => batchNorm2dRelu(x, g, b, cap, opts), [randn(4, 3, 3, 2), gamma(), randn(3)]);
+      tt.ok(r.ok, `cap ${cap} training ${training}: ${r.message}`);
+    }
+  }
+  // The same values and gradients as batchNorm2d followed by relu6 / relu.
+  for (const cap of [6, Infinity]) {
+    const x = Tensor.randn([4, 3, 5, 5], rng).requireGrad();
+    const g = Tensor.rand([3], rng, 2, 4).requireGrad();
+    const b = Tensor.randn([3], rng).requireGrad();
+    const w = Tensor.randn([4, 3, 5, 5], rng);
+    const run = (fused: boolean) => {
+      x.zeroGrad(); g.zeroGrad(); b.zeroGrad();
+      const opts = { training: true, ...running(3) };
+      const y = fused ? batchNorm2dRelu(x, g, b, cap, opts) : (cap === 6 ? relu6 : relu)(batchNorm2d(x, g, b, opts));
+      y.mul(w).sum().backward();
+      return [y, x.grad!, g.grad!, b.grad!].map((v) => Array.from(v.data));
+    };
+    tt.same(run(true), run(false), `cap ${cap}: fused equals unfused, float32 bits`);
+  }
+  tt.throws(() => batchNorm2dRelu(Tensor.zeros([2, 3]), null, null, 6, { training: true, ...running(3) }), /batchNorm2dRelu: input must be \[N, C, H, W\], got \[2,3\]/);
 });
 
 t.test('batchNorm2d normalises and updates running statistics like PyTorch', async (tt) => {
