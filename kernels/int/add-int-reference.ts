@@ -3,13 +3,20 @@
 // in int32, and the sum is requantized onto the output grid:
 //   va  = rescale(a - za, ma, sa),   vb = rescale(b - zb, mb, sb)
 //   out = clamp(rescale(va + vb, mo, so) + offset, qmin, qmax)
-// with rescale the single-rounding multiply (requantize-channels-reference.ts, negative
-// multipliers allowed). TFLite shifts 8-bit operands left by 20 bits first so their rescaled
+// with rescale the single-rounding multiply (TFLITE_SINGLE_ROUNDING; a negative multiplier
+// multiplies the negated value, so ties still go toward +inf). TFLite shifts 8-bit operands left by 20 bits first so their rescaled
 // values keep fractional precision; here the integer runtime picks the common scale itself
 // (1/256 of the output step, src/deploy), so operands need no shift and an int32 operand that
 // already sits on the common scale passes with the identity multiplier (2^30, shift 1).
-import { rescaleSingleRounding } from './requantize-channels-reference';
+import { multiplyByQuantizedMultiplierSingleRounding } from './multiply-by-quantized-multiplier';
 import { checkDims, checkLength } from './validate';
+
+/** round(x·m·2^(shift-31)), ties toward +inf, for a multiplier of either sign. */
+export function rescaleSingleRounding(x: number, multiplier: number, shift: number): number {
+  return multiplier >= 0
+    ? multiplyByQuantizedMultiplierSingleRounding(x, multiplier, shift)
+    : multiplyByQuantizedMultiplierSingleRounding(-x, -multiplier, shift);
+}
 
 export interface AddOperand {
   zeroPoint: number;

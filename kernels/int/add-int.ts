@@ -1,9 +1,9 @@
 // Quantized addition, fast: bit for bit addIntReference. Each of the three single-rounding
 // rescales takes the exact double form floor(x·M + 0.5) when |x| < 2^21 and its shift is in
-// [-21, 9] (see requantize-channels.ts for why that is exact and unsaturated), else the exact
-// split-product form.
-import { rescaleSingleRounding } from './requantize-channels-reference';
-import { checkAddInt, type AddIntParams } from './add-int-reference';
+// [-21, 9], else the exact split-product form. In that range the integer x·m + 2^(30-shift) is
+// below 2^53, so the double product and its rounding are exact (as in requantize-channels.ts),
+// and |x·M| < 2^31, so nothing saturates.
+import { checkAddInt, rescaleSingleRounding, type AddIntParams } from './add-int-reference';
 
 const FAST_LIMIT = 2097152; // 2^21
 

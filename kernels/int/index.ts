@@ -45,3 +45,5 @@ export * from './max-pool2d-int';
 export * from './global-sum-pool2d-int';
 export * from './add-int-reference';
 export * from './add-int';
+export * from './gemm-int8-requantize';
+export * from './depthwise-conv2d-int-requantize';

@@ -1,6 +1,6 @@
 // The integer runtime's own kernels (src/deploy runs on them): per-channel requantization, NHWC
 // depthwise convolution, im2col with zero-point padding, max pooling on codes, global sum
-// pooling and quantized addition. Fast paths are compared with their references on many shapes
+// pooling, quantized addition, and the fused GEMM / depthwise kernels with the output stage. Fast paths are compared with their references on many shapes
 // and values; the references with independent definitions (BigInt fixed point, the float conv
 // and pooling kernels on dequantized values, which are exact for these small integers).
 import t from 'tap';
@@ -10,7 +10,7 @@ import { conv2dReference } from '../../../kernels/conv2d-reference';
 import { pool2dParams, pool2dOutputSize } from '../../../kernels/pool2d-params';
 import { maxPool2d } from '../../../kernels/pool2d';
 import { gemmIntReference } from '../../../kernels/int/gemm-int-reference';
-import { requantizeChannelsReference, type RequantizeChannelsParams } from '../../../kernels/int/requantize-channels-reference';
+import { requantizeChannelsReference, rescaleWithFraction, type RequantizeChannelsParams } from '../../../kernels/int/requantize-channels-reference';
 import { prepareRequantizeChannels, requantizeChannels } from '../../../kernels/int/requantize-channels';
 import { depthwiseConv2dIntReference } from '../../../kernels/int/depthwise-conv2d-int-reference';
 import { depthwiseConv2dInt } from '../../../kernels/int/depthwise-conv2d-int';
@@ -19,6 +19,8 @@ import { maxPool2dInt } from '../../../kernels/int/max-pool2d-int';
 import { globalSumPool2dInt } from '../../../kernels/int/global-sum-pool2d-int';
 import { addIntReference, IDENTITY_MULTIPLIER, type AddIntParams } from '../../../kernels/int/add-int-reference';
 import { addInt } from '../../../kernels/int/add-int';
+import { gemmInt8Requantize, prepackInt8Requantize } from '../../../kernels/int/gemm-int8-requantize';
+import { depthwiseConv2dIntRequantize } from '../../../kernels/int/depthwise-conv2d-int-requantize';
 import { quantizeMultiplier } from '../../../kernels/int/quantize-multiplier';
 import { firstDifference } from './gemm-helper';
 
@@ -26,12 +28,16 @@ const B = BigInt;
 const MAX = 2147483647;
 const MIN = -2147483648;
 
-/** round(x·m·2^(shift-31)) with ties toward +inf, negating x for a negative m; saturated. BigInt. */
-function rescaleRef(x: number, m: number, shift: number): number {
-  const [xx, mm] = m < 0 ? [-x, -m] : [x, m];
-  const total = B(31 - shift);
-  const r = (B(xx) * B(mm) + (1n << (total - 1n))) >> total;
-  return Number(r > B(MAX) ? B(MAX) : r < B(MIN) ? B(MIN) : r);
+/** round(x·m·2^(shift-31) + f·2^-16) with ties toward +inf, saturated, as exact rationals (BigInt). */
+function rescaleRef(x: number, m: number, shift: number, f = 0): number {
+  // value = (x·m·2^16 + f·2^(31-shift)) / 2^(47-shift); round half up = floor(value + 1/2).
+  const den = 1n << B(47 - shift);
+  const num = B(x) * B(m) * 65536n + B(f) * (1n << B(31 - shift));
+  const twice = 2n * num + den; // floor((2·num + den) / (2·den))
+  const d2 = 2n * den;
+  let q = twice / d2;
+  if (twice % d2 !== 0n && twice < 0n) q -= 1n; // BigInt division truncates; make it a floor
+  return Number(q > B(MAX) ? B(MAX) : q < B(MIN) ? B(MIN) : q);
 }
 
 function randomUint8(rng: Rng, count: number): Uint8Array {
@@ -74,7 +80,9 @@ t.test('requantizeChannels: reference = BigInt definition; fast = reference (fas
       bias: Int32Array.from({ length: C }, () => rng.int(-5000, 5000)),
       multiplier: Int32Array.from({ length: C }, () => (rng.int(0, 2) ? 1 : -1) * rng.int(1 << 30, MAX)),
       // shifts across the whole range, including those that force the exact path
-      shift: Int32Array.from({ length: C }, () => (rng.int(0, 4) === 0 ? rng.int(-31, 31) : rng.int(-14, 1))),
+      shift: Int32Array.from({ length: C }, () => (rng.int(0, 4) === 0 ? rng.int(-31, 16) : rng.int(-14, 1))),
+      // fractions of an output step, a few beyond the fast path's bound
+      fraction: Int32Array.from({ length: C }, () => (rng.int(0, 6) === 0 ? rng.int(-2000000, 2000000) : rng.int(-32768, 32769))),
       offset: Int32Array.from({ length: C }, () => rng.int(-200, 300)),
       qmin: 0,
       qmax: 255,
@@ -97,7 +105,7 @@ t.test('requantizeChannels: reference = BigInt definition; fast = reference (fas
     const want = Array.from({ length: rows * C }, (_, i) => {
       const j = i % C;
       const x = (acc[i] + p.bias[j]) | 0;
-      return Math.min(p.qmax, Math.max(p.qmin, rescaleRef(x, p.multiplier[j], p.shift[j]) + p.offset[j]));
+      return Math.min(p.qmax, Math.max(p.qmin, rescaleRef(x, p.multiplier[j], p.shift[j], p.fraction[j]) + p.offset[j]));
     });
     const d1 = firstDifference(ref, want);
     if (d1 >= 0) t.fail(`trial ${trial}: reference element ${d1} is ${ref[d1]}, BigInt gives ${want[d1]}`);
@@ -109,15 +117,25 @@ t.test('requantizeChannels: reference = BigInt definition; fast = reference (fas
   }
   t.ok(fastChecked > 1000, `${fastChecked} values compared`);
   t.equal(rescaleRef(-1000, MAX, -4), -62, 'the BigInt helper gives the published single-rounding vector');
+  t.equal(rescaleWithFraction(-1000, MAX, -4, 0), -62, 'without a fraction the reference is single rounding');
+  t.equal(rescaleWithFraction(-1000, MAX, -4, 65536), -61, 'a fraction of one step adds one');
 });
 
-t.test('requantizeChannels: ties go toward +inf for either sign of the multiplier; bad parameters are named', async (t) => {
+t.test('requantizeChannels: ties go toward +inf for either sign of the multiplier; fractions; bad parameters are named', async (t) => {
   // multiplier 2^30, shift 0: x/2. x = 3 -> 1.5 -> 2; x = -3 -> -1.5 -> -1; with -2^30: -1.5 -> -1 and 1.5 -> 2.
-  const p = { bias: new Int32Array(2), multiplier: Int32Array.of(1 << 30, -(1 << 30)), shift: new Int32Array(2), offset: new Int32Array(2), qmin: -100, qmax: 100 };
+  const p = { bias: new Int32Array(2), multiplier: Int32Array.of(1 << 30, -(1 << 30)), shift: new Int32Array(2), fraction: new Int32Array(2), offset: new Int32Array(2), qmin: -100, qmax: 100 };
   const out = new Int32Array(4);
   requantizeChannels(2, Int32Array.of(3, 3, -3, -3), prepareRequantizeChannels(2, p, 'int32'), out);
   t.same([...out], [2, -1, -1, 2]);
-  t.throws(() => prepareRequantizeChannels(2, { ...p, shift: Int32Array.of(0, 31) }, 'int32'), /shift\[1\] = 31/);
+  // A quarter step moves 1.5 to 1.75 (2) and -1.5 to -1.25 (-1); minus a quarter: 1.25 (1) and -1.75 (-2).
+  for (const [f, want] of [[16384, [2, -1, -1, 2]], [-16384, [1, -2, -2, 1]], [-32768, [1, -2, -2, 1]]] as const) {
+    requantizeChannels(2, Int32Array.of(3, 3, -3, -3), prepareRequantizeChannels(2, { ...p, fraction: Int32Array.of(f, f) }, 'int32'), out);
+    t.same([...out], want, `fraction ${f}`);
+  }
+  // A zero multiplier leaves the rounded fraction: 0.5 -> 1, 0.49998 -> 0.
+  requantizeChannels(1, Int32Array.of(12345, 0), prepareRequantizeChannels(2, { ...p, multiplier: Int32Array.of(0, 0), fraction: Int32Array.of(32768, 32767) }, 'int32'), out);
+  t.same([...out.subarray(0, 2)], [1, 0]);
+  t.throws(() => prepareRequantizeChannels(2, { ...p, shift: Int32Array.of(0, 16) }, 'int32'), /shift\[1\] = 16/);
   t.throws(() => prepareRequantizeChannels(2, { ...p, qmax: 300 }, 'uint8'), /qmin <= qmax <= 255/);
   t.throws(() => requantizeChannels(2, new Int32Array(3), prepareRequantizeChannels(2, p, 'int32'), out), /acc has 3 elements/);
 });
@@ -272,4 +290,91 @@ t.test('addInt: reference = BigInt definition; fast = reference; identity multip
   addInt(3, a, new Uint8Array(3), { a: { zeroPoint: 0, ...IDENTITY_MULTIPLIER }, b: { zeroPoint: 0, ...IDENTITY_MULTIPLIER }, output: { ...IDENTITY_MULTIPLIER, offset: 0, qmin: MIN, qmax: MAX } }, out);
   t.same([...out], [-5, 0, 123456]);
   t.throws(() => addInt(3, a, new Uint8Array(3), { a: { zeroPoint: 0, multiplier: 1, shift: 40 }, b: { zeroPoint: 0, ...IDENTITY_MULTIPLIER }, output: { ...IDENTITY_MULTIPLIER, offset: 0, qmin: 0, qmax: 1 } }, out), /a shift 40/);
+});
+
+function randomPlanParams(rng: Rng, C: number, checked: boolean, qmin: number, qmax: number): RequantizeChannelsParams {
+  return {
+    bias: Int32Array.from({ length: C }, () => (checked && rng.int(0, 3) === 0 ? rng.int(-3000000, 3000000) : rng.int(-3000, 3000))),
+    multiplier: Int32Array.from({ length: C }, () => (rng.int(0, 4) ? 1 : -1) * rng.int(1 << 30, MAX)),
+    shift: Int32Array.from({ length: C }, () => (checked && rng.int(0, 3) === 0 ? rng.int(-31, -20) : rng.int(-12, -4))),
+    fraction: Int32Array.from({ length: C }, () => rng.int(-32768, 32769)),
+    offset: Int32Array.from({ length: C }, () => rng.int(-20, 140)),
+    qmin,
+    qmax,
+  };
+}
+
+t.test('gemmInt8Requantize = reference GEMM + reference output stage (tails, uint8 and int32, checked path)', async (t) => {
+  const rng = new Rng(17);
+  let n = 0;
+  for (const m of [1, 3, 4, 5, 9, 16]) for (const N of [1, 3, 4, 6, 8, 13]) for (const K of [1, 2, 7, 8, 33]) {
+    const checked = (m + N + K) % 3 === 0;
+    const wide = (m * N) % 2 === 1;
+    const a = randomUint8(rng, m * K + 5);
+    const w = randomInt8(rng, N * K, -128, 127);
+    const params = randomPlanParams(rng, N, checked, wide ? -1000000 : rng.int(0, 20), wide ? 1000000 : rng.int(120, 256));
+    const acc = gemmIntReference(m, N, K, a.subarray(5), w);
+    const want = wide ? new Int32Array(m * N) : new Uint8Array(m * N);
+    requantizeChannelsReference(m, N, acc, params, want);
+    const got = wide ? new Int32Array(m * N + 2) : new Uint8Array(m * N + 2);
+    gemmInt8Requantize(m, a, prepackInt8Requantize(w, N, K), prepareRequantizeChannels(N, params, wide ? 'int32' : 'uint8'), got, 5, 2);
+    const d = firstDifference(got.subarray(2), want);
+    if (d >= 0) t.fail(`m${m} N${N} K${K} ${wide ? 'int32' : 'uint8'}${checked ? ' checked' : ''}: element ${d} is ${got[2 + d]}, want ${want[d]}`);
+    n++;
+  }
+  t.ok(n > 150, `${n} shapes`);
+  t.throws(() => prepackInt8Requantize(new Int8Array(2 * 1025), 2, 1025), /depth 1025 is above 1024/);
+});
+
+t.test('depthwiseConv2dIntRequantize = reference depthwise + reference output stage; channel multipliers = dense conv', async (t) => {
+  const rng = new Rng(18);
+  let n = 0;
+  for (const p of depthwiseCases()) {
+    const { outH, outW } = conv2dOutputSize(p);
+    const checked = n % 4 === 3;
+    const wide = n % 3 === 2;
+    const z = rng.int(0, 256);
+    const x = randomUint8(rng, p.n * p.h * p.w * p.cIn);
+    const w = randomInt8(rng, p.kh * p.kw * p.cIn, -128, 127);
+    const params = randomPlanParams(rng, p.cIn, checked, wide ? -1000000 : rng.int(0, 20), wide ? 1000000 : rng.int(120, 256));
+    const count = p.n * outH * outW * p.cOut;
+    const acc = depthwiseConv2dIntReference(p, x, z, w, new Int32Array(count));
+    const want = wide ? new Int32Array(count) : new Uint8Array(count);
+    requantizeChannelsReference(count / p.cOut, p.cOut, acc, params, want);
+    const got = wide ? new Int32Array(count) : new Uint8Array(count);
+    depthwiseConv2dIntRequantize(p, x, z, w, prepareRequantizeChannels(p.cOut, params, wide ? 'int32' : 'uint8'), got);
+    const d = firstDifference(got, want);
+    if (d >= 0) t.fail(`C${p.cIn} k${p.kh}x${p.kw} s${p.strideH} p${p.padH} d${p.dilationH} ${wide ? 'int32' : 'uint8'}${checked ? ' checked' : ''}: element ${d} is ${got[d]}, want ${want[d]}`);
+    n++;
+  }
+  t.ok(n > 50, `${n} geometries`);
+  // Multipliers: cIn input channels, m outputs each, against im2col + GEMM of the same conv
+  // written densely (zero weights for the other input channels).
+  for (const [cIn, mult, k, stride, pad] of [[1, 16, 3, 1, 1], [1, 6, 5, 2, 2], [2, 3, 3, 1, 0], [3, 2, 3, 2, 1]]) {
+    const cOut = cIn * mult;
+    const p = conv2dParams({ n: 2, cIn, cOut, groups: cIn, h: 7, w: 6, kh: k, kw: k, strideH: stride, strideW: stride, padH: pad, padW: pad });
+    const { outH, outW } = conv2dOutputSize(p);
+    const z = rng.int(0, 256);
+    const x = randomUint8(rng, 2 * 7 * 6 * cIn);
+    const wt = randomInt8(rng, k * k * cOut, -128, 127); // [taps][cOut]
+    const K = k * k * cIn;
+    const dense = new Int8Array(cOut * K); // rows [cOut][ky][kx][cIn]
+    for (let o = 0; o < cOut; o++) for (let t2 = 0; t2 < k * k; t2++) dense[o * K + t2 * cIn + Math.floor(o / mult)] = wt[t2 * cOut + o];
+    const M = 2 * outH * outW;
+    const col = im2colInt({ ...p, cOut, groups: 1 }, x, z, new Uint8Array(M * K));
+    const acc = gemmIntReference(M, cOut, K, col, dense);
+    for (let o = 0; o < cOut; o++) {
+      let s = 0;
+      for (let t2 = 0; t2 < K; t2++) s += dense[o * K + t2];
+      for (let i = 0; i < M; i++) acc[i * cOut + o] -= z * s;
+    }
+    const params = randomPlanParams(rng, cOut, false, 0, 255);
+    const want = new Uint8Array(M * cOut);
+    requantizeChannelsReference(M, cOut, acc, params, want);
+    const got = new Uint8Array(M * cOut);
+    depthwiseConv2dIntRequantize(p, x, z, wt, prepareRequantizeChannels(cOut, params, 'uint8'), got);
+    t.same([...got], [...want], `cIn ${cIn} multiplier ${mult} k${k} s${stride} p${pad}`);
+  }
+  const p = conv2dParams({ n: 1, cIn: 2, cOut: 3, groups: 2, h: 4, w: 4, kh: 3, kw: 3 });
+  t.throws(() => depthwiseConv2dIntRequantize(p, new Uint8Array(32), 0, new Int8Array(27), prepareRequantizeChannels(3, randomPlanParams(rng, 3, false, 0, 255), 'uint8'), new Uint8Array(12)), /groups == cIn and cOut a multiple of cIn/);
 });

@@ -1,0 +1,189 @@
+// A GEMM with the output stage fused in, for the thin layers of small networks: pointwise
+// convolutions with a few dozen input channels, im2col'd small kernels, classifier heads.
+// out[i][j] = requantize(Σ_t A[i][t]·W[j][t], channel j), A uint8 codes (M×K, row-major), W int8
+// (N×K), the requantization of requantize-channels.ts: bit for bit
+// requantizeChannelsReference(gemmIntReference(A, W)).
+//
+// Why a separate kernel: with K = 8..96 a product has only K/2 multiply-adds per output (two
+// channels per double, see gemm-int8-fast.ts), about as much work as its output stage, so
+// writing int32 accumulators and reading them back in a second pass costs as much as the
+// multiply-adds. Here each 4-row x 4-channel tile is requantized straight from registers, with
+// each channel's constants loaded once per tile. The rows of A are read in place (no packing:
+// for small K a row is a few contiguous bytes), the weights are prepacked once as channel-pair
+// doubles w0 + 2^26·w1, split after the sum as in gemm-int8-fast.ts (exact while
+// K·255·128 < 2^25, hence K <= 1024 here).
+//
+// The output stage's fast path needs |acc + bias| below the plan's limit. |Σ a·w| is at most
+// 255·Σ_t |w[j][t]|, so when that bound (plus |bias|) is under the limit for every channel, which
+// holds for the small layers this kernel is for, the tiles skip the per-element check; otherwise
+// every element is checked and may take the exact BigInt path.
+import { rescaleWithFraction } from './requantize-channels-reference';
+import type { RequantizeChannelsPlan } from './requantize-channels';
+import { checkDims, checkIntRange, checkLength } from './validate';
+
+export interface Int8RequantizePanels {
+  kind: 'int8-requantize';
+  n: number;
+  k: number;
+  /** Channel pairs (n rounded up to a multiple of 4, halved) × k doubles w[2p][t] + 2^26·w[2p+1][t]. */
+  pairs: Float64Array;
+  /** 255·Σ_t |w[j][t]|: a bound on |Σ_t a_t·w[j][t]| for uint8 a. */
+  bound: Float64Array;
+}
+
+const S = 67108864; // 2^26
+const INV_S = 1 / S;
+const ROUNDER = 6755399441055744; // 1.5·2^52
+/** Largest depth whose channel-pair sums split exactly. */
+export const REQUANTIZE_MAX_K = 1024;
+
+/** Prepack W (N×K int8 values, row-major) into channel pairs; done once per layer. */
+export function prepackInt8Requantize(w: ArrayLike<number>, n: number, k: number): Int8RequantizePanels {
+  checkDims('prepackInt8Requantize', { n, k });
+  if (k > REQUANTIZE_MAX_K) throw new Error(`prepackInt8Requantize: depth ${k} is above ${REQUANTIZE_MAX_K}, where channel-pair sums stop being exact; use gemmInt8Fast`);
+  checkLength('prepackInt8Requantize', 'w', w, n * k, `${n}x${k}`);
+  checkIntRange('prepackInt8Requantize', 'w', w, n * k, -128, 127);
+  const pairCount = Math.ceil(n / 4) * 2;
+  const pairs = new Float64Array(pairCount * k);
+  for (let p = 0; p < pairCount; p++) {
+    for (let t = 0; t < k; t++) {
+      const w0 = 2 * p < n ? w[2 * p * k + t] : 0;
+      const w1 = 2 * p + 1 < n ? w[(2 * p + 1) * k + t] : 0;
+      pairs[p * k + t] = w0 + S * w1;
+    }
+  }
+  const bound = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let t = 0; t < k; t++) s += Math.abs(w[j * k + t]);
+    bound[j] = 255 * s;
+  }
+  return { kind: 'int8-requantize', n, k, pairs, bound };
+}
+
+/**
+ * Rows [0, m) of A, read from a[aStart ..], requantized into out[outStart + i·N + j] (uint8 codes
+ * or int32, as the plan's range allows).
+ */
+export function gemmInt8Requantize(
+  m: number, a: Uint8Array, w: Int8RequantizePanels, plan: RequantizeChannelsPlan, out: Uint8Array | Int32Array, aStart = 0, outStart = 0,
+): void {
+  const { n, k, pairs } = w;
+  checkDims('gemmInt8Requantize', { m, aStart, outStart });
+  if (plan.channels !== n) throw new Error(`gemmInt8Requantize: the output stage has ${plan.channels} channels, the weights ${n}`);
+  checkLength('gemmInt8Requantize', 'a', a, aStart + m * k, `${m}x${k} from ${aStart}`);
+  checkLength('gemmInt8Requantize', 'out', out, outStart + m * n, `${m}x${n} from ${outStart}`);
+  if (out instanceof Uint8Array && (plan.qmin < 0 || plan.qmax > 255)) {
+    throw new Error(`gemmInt8Requantize: range [${plan.qmin}, ${plan.qmax}] does not fit a Uint8Array output`);
+  }
+  let checked = false;
+  for (let j = 0; j < n; j++) if (!(w.bound[j] + Math.abs(plan.bias[j]) < plan.limit[j])) checked = true;
+  // 0: uint8 without checks (the common case), 1: int32 without checks, 2: checked. Direct calls
+  // (not a function variable) let V8 inline each store into the tile loop.
+  const mode = checked ? 2 : out instanceof Uint8Array ? 0 : 1;
+  for (let i = 0; i < m; i += 4) {
+    const rows = m - i < 4 ? m - i : 4;
+    const a0 = aStart + i * k;
+    // Rows past the end (a partial last tile) read row 0 again; their sums are never stored.
+    const a1 = rows > 1 ? a0 + k : a0;
+    const a2 = rows > 2 ? a1 + k : a0;
+    const a3 = rows > 3 ? a2 + k : a0;
+    const o = outStart + i * n;
+    for (let j = 0; j < n; j += 4) {
+      const w0 = (j >> 1) * k;
+      const w1 = w0 + k;
+      let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
+      for (let t = 0; t < k; t++) {
+        const b0 = pairs[w0 + t];
+        const b1 = pairs[w1 + t];
+        const x0 = a[a0 + t];
+        const x1 = a[a1 + t];
+        const x2 = a[a2 + t];
+        const x3 = a[a3 + t];
+        s00 += x0 * b0;
+        s01 += x0 * b1;
+        s10 += x1 * b0;
+        s11 += x1 * b1;
+        s20 += x2 * b0;
+        s21 += x2 * b1;
+        s30 += x3 * b0;
+        s31 += x3 * b1;
+      }
+      // Split the pairs: channel j is the low lane of s*0, j+1 its high lane, j+2 / j+3 of s*1.
+      // The high lane is the nearest integer to sum/2^26 (the low lane is below 2^25 in magnitude),
+      // rounded by adding and subtracting 1.5·2^52 (exact for doubles below 2^51).
+      const h00 = s00 * INV_S + ROUNDER - ROUNDER, h10 = s10 * INV_S + ROUNDER - ROUNDER;
+      const h20 = s20 * INV_S + ROUNDER - ROUNDER, h30 = s30 * INV_S + ROUNDER - ROUNDER;
+      const h01 = s01 * INV_S + ROUNDER - ROUNDER, h11 = s11 * INV_S + ROUNDER - ROUNDER;
+      const h21 = s21 * INV_S + ROUNDER - ROUNDER, h31 = s31 * INV_S + ROUNDER - ROUNDER;
+      const cols = n - j < 4 ? n - j : 4;
+      const at = o + j;
+      const l00 = s00 - h00 * S, l10 = s10 - h10 * S, l20 = s20 - h20 * S, l30 = s30 - h30 * S;
+      const l01 = s01 - h01 * S, l11 = s11 - h11 * S, l21 = s21 - h21 * S, l31 = s31 - h31 * S;
+      if (mode === 0 && rows === 4 && cols === 4) {
+        storeBytes(out as Uint8Array, at, n, 4, j, l00, l10, l20, l30, plan);
+        storeBytes(out as Uint8Array, at + 1, n, 4, j + 1, h00, h10, h20, h30, plan);
+        storeBytes(out as Uint8Array, at + 2, n, 4, j + 2, l01, l11, l21, l31, plan);
+        storeBytes(out as Uint8Array, at + 3, n, 4, j + 3, h01, h11, h21, h31, plan);
+        continue;
+      }
+      const store: Store = mode === 0 ? (storeBytes as Store) : mode === 1 ? storeWide : storeChecked;
+      store(out, at, n, rows, j, l00, l10, l20, l30, plan);
+      if (cols > 1) store(out, at + 1, n, rows, j + 1, h00, h10, h20, h30, plan);
+      if (cols > 2) store(out, at + 2, n, rows, j + 2, l01, l11, l21, l31, plan);
+      if (cols > 3) store(out, at + 3, n, rows, j + 3, h01, h11, h21, h31, plan);
+    }
+  }
+}
+
+type Store = (out: Uint8Array | Int32Array, at: number, stride: number, rows: number, c: number,
+  x0: number, x1: number, x2: number, x3: number, plan: RequantizeChannelsPlan) => void;
+
+/** uint8 output, no range check needed: floor(x·M + F) + offset, clamped with bit operations. */
+function storeBytes(out: Uint8Array, at: number, stride: number, rows: number, c: number, x0: number, x1: number, x2: number, x3: number, plan: RequantizeChannelsPlan): void {
+  const b = plan.bias[c];
+  const s = plan.scale[c];
+  const ad = plan.addend[c];
+  const low = plan.low[c];
+  const qmin = plan.qmin;
+  const range = plan.qmax - qmin;
+  let v = (Math.floor((x0 + b) * s + ad) + low) | 0;
+  v &= ~(v >> 31);
+  v -= range;
+  out[at] = (v & (v >> 31)) + range + qmin;
+  if (rows < 2) return;
+  v = (Math.floor((x1 + b) * s + ad) + low) | 0;
+  v &= ~(v >> 31);
+  v -= range;
+  out[at + stride] = (v & (v >> 31)) + range + qmin;
+  if (rows < 3) return;
+  v = (Math.floor((x2 + b) * s + ad) + low) | 0;
+  v &= ~(v >> 31);
+  v -= range;
+  out[at + 2 * stride] = (v & (v >> 31)) + range + qmin;
+  if (rows < 4) return;
+  v = (Math.floor((x3 + b) * s + ad) + low) | 0;
+  v &= ~(v >> 31);
+  v -= range;
+  out[at + 3 * stride] = (v & (v >> 31)) + range + qmin;
+}
+
+/** int32 output, no range check needed. */
+const storeWide: Store = (out, at, stride, rows, c, x0, x1, x2, x3, plan) => {
+  const xs = [x0, x1, x2, x3];
+  for (let r = 0; r < rows; r++) {
+    const v = Math.floor((xs[r] + plan.bias[c]) * plan.scale[c] + plan.addend[c]) + plan.offset[c];
+    out[at + r * stride] = v < plan.qmin ? plan.qmin : v > plan.qmax ? plan.qmax : v;
+  }
+};
+
+/** Any output, each element checked against the fast path's bound (else exact BigInt). */
+const storeChecked: Store = (out, at, stride, rows, c, x0, x1, x2, x3, plan) => {
+  const xs = [x0, x1, x2, x3];
+  for (let r = 0; r < rows; r++) {
+    const x = (xs[r] + plan.bias[c]) | 0;
+    const lim = plan.limit[c];
+    const v = (x < lim && x > -lim ? Math.floor(x * plan.scale[c] + plan.addend[c]) : rescaleWithFraction(x, plan.multiplier[c], plan.shift[c], plan.fraction[c])) + plan.offset[c];
+    out[at + r * stride] = v < plan.qmin ? plan.qmin : v > plan.qmax ? plan.qmax : v;
+  }
+};
