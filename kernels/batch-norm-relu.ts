@@ -4,8 +4,8 @@
 // tensor and a second tensor-sized allocation in each direction, which measured about as much
 // as the batch norm itself (the tensors are megabytes, so every pass is a trip to memory).
 //
-// Same arithmetic as batch-norm.ts followed by the relu/relu6 op (src/ops/unary.ts), so the
-// fused op gives the same bits as the pair:
+// Same arithmetic (one-pass statistics, memory-order passes) as batch-norm.ts followed by the
+// relu/relu6 op (src/ops/unary.ts), so the fused op gives the same bits as the pair:
 //   v = x·scale + shift, rounded to y's precision (stored, then read back);
 //   u = (v + |v|)/2 = max(v, 0);   y = u - max(u - cap, 0) = min(u, cap)   (branch-free);
 //   backward: the gradient passes where 0 < y < cap (ReLU: where y > 0), then the batch-norm
@@ -14,7 +14,7 @@
 // matters when u < cap), so y is exactly the clamp of v and the mask read from y is exactly the
 // mask of v. (Float64: exact for |v| < 2^53.) Branch-free because the signs are random: a branch
 // per element measured 4x slower.
-import { BatchNormRunning, checkBatchNormTrainArgs, checkEps, checkAffine } from './batch-norm';
+import { BatchNormRunning, batchStatistics, checkBatchNormTrainArgs, checkEps, checkAffine, evalAffine } from './batch-norm';
 import { FloatArray } from './float-array';
 import { checkFloatArray, checkNchwShape, NchwShape } from './nchw-shape';
 
@@ -66,35 +66,11 @@ export function batchNorm2dReluForwardTrain(
   const fn = 'batchNorm2dReluForwardTrain';
   checkBatchNormTrainArgs(fn, s, x, gamma, beta, eps, y, saveMean, saveInvStd, running);
   checkCap(fn, cap);
+  const { scale, shift } = batchStatistics(s, x, gamma, beta, eps, saveMean, saveInvStd, running);
   const { n, c, h, w } = s;
   const plane = h * w;
-  const count = n * plane;
-  const stride = c * plane;
-  for (let ch = 0; ch < c; ch++) {
-    let sum = 0;
-    for (let b = 0, start = ch * plane; b < n; b++, start += stride) {
-      for (let i = start; i < start + plane; i++) sum += x[i];
-    }
-    const mean = sum / count;
-    let sq = 0;
-    for (let b = 0, start = ch * plane; b < n; b++, start += stride) {
-      for (let i = start; i < start + plane; i++) {
-        const d = x[i] - mean;
-        sq += d * d;
-      }
-    }
-    const variance = sq / count;
-    const invStd = 1 / Math.sqrt(variance + eps);
-    saveMean[ch] = mean;
-    saveInvStd[ch] = invStd;
-    const scale = invStd * (gamma ? gamma[ch] : 1);
-    const shift = (beta ? beta[ch] : 0) - mean * scale;
-    for (let b = 0, start = ch * plane; b < n; b++, start += stride) applyClipped(x, y, start, start + plane, scale, shift, cap);
-    if (running) {
-      const m = running.momentum;
-      running.mean[ch] = (1 - m) * running.mean[ch] + m * mean;
-      running.var[ch] = (1 - m) * running.var[ch] + m * variance * (count / (count - 1));
-    }
+  for (let b = 0, start = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++, start += plane) applyClipped(x, y, start, start + plane, scale[ch], shift[ch], cap);
   }
 }
 
@@ -113,12 +89,10 @@ export function batchNorm2dReluForwardEval(
   checkAffine(fn, s, gamma, beta);
   checkFloatArray(fn, 'runningMean', runningMean, [c]);
   checkFloatArray(fn, 'runningVar', runningVar, [c]);
+  const { scale, shift } = evalAffine(c, gamma, beta, runningMean, runningVar, eps);
   const plane = h * w;
-  const stride = c * plane;
-  for (let ch = 0; ch < c; ch++) {
-    const scale = (gamma ? gamma[ch] : 1) / Math.sqrt(runningVar[ch] + eps);
-    const shift = (beta ? beta[ch] : 0) - runningMean[ch] * scale;
-    for (let b = 0, start = ch * plane; b < n; b++, start += stride) applyClipped(x, y, start, start + plane, scale, shift, cap);
+  for (let b = 0, start = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++, start += plane) applyClipped(x, y, start, start + plane, scale[ch], shift[ch], cap);
   }
 }
 
@@ -145,36 +119,52 @@ export function batchNorm2dReluBackward(
   if (dgamma) checkFloatArray(fn, 'dgamma', dgamma, [c]);
   if (dbeta) checkFloatArray(fn, 'dbeta', dbeta, [c]);
   const plane = h * w;
-  const stride = c * plane;
   const count = n * plane;
-  for (let ch = 0; ch < c; ch++) {
-    const mean = saveMean[ch];
-    const invStd = saveInvStd[ch];
-    // Pass 1: the clipped gradient g into dx, and its sums.
-    let sumDy = 0;
-    let sumDyXc = 0;
-    for (let b = 0, start = ch * plane; b < n; b++, start += stride) {
-      maskGradient(y, dy, dx, start, start + plane, cap);
-      for (let i = start; i < start + plane; i++) {
+  // Pass 1, in memory order: the clipped gradient g into dx, and its per-channel sums.
+  const sumDy = new Float64Array(c);
+  const sumDyXc = new Float64Array(c);
+  for (let b = 0, start = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++, start += plane) {
+      const end = start + plane;
+      maskGradient(y, dy, dx, start, end, cap);
+      const mean = saveMean[ch];
+      let s1 = 0;
+      let s2 = 0;
+      for (let i = start; i < end; i++) {
         const g = dx[i];
-        sumDy += g;
-        sumDyXc += g * (x[i] - mean);
+        s1 += g;
+        s2 += g * (x[i] - mean);
       }
+      sumDy[ch] += s1;
+      sumDyXc[ch] += s2;
     }
-    const sumDyXhat = sumDyXc * invStd;
-    if (dbeta) dbeta[ch] = sumDy;
+  }
+  // dx = g·k + (x - mean)·a + b0 in training (see batchNorm2dBackward), g·k in eval.
+  const k = new Float64Array(c);
+  const a = new Float64Array(c);
+  const b0 = new Float64Array(c);
+  for (let ch = 0; ch < c; ch++) {
+    const invStd = saveInvStd[ch];
+    const sumDyXhat = sumDyXc[ch] * invStd;
+    if (dbeta) dbeta[ch] = sumDy[ch];
     if (dgamma) dgamma[ch] = sumDyXhat;
-    const k = (gamma ? gamma[ch] : 1) * invStd;
-    // Pass 2: dx = g·k + (x - mean)·a + b0 in training (see batchNorm2dBackward), g·k in eval.
+    k[ch] = (gamma ? gamma[ch] : 1) * invStd;
     if (training) {
-      const a = -k * invStd * sumDyXhat / count;
-      const b0 = -k * sumDy / count;
-      for (let b = 0, start = ch * plane; b < n; b++, start += stride) {
-        for (let i = start; i < start + plane; i++) dx[i] = dx[i] * k + (x[i] - mean) * a + b0;
-      }
-    } else {
-      for (let b = 0, start = ch * plane; b < n; b++, start += stride) {
-        for (let i = start; i < start + plane; i++) dx[i] *= k;
+      a[ch] = -k[ch] * invStd * sumDyXhat / count;
+      b0[ch] = -k[ch] * sumDy[ch] / count;
+    }
+  }
+  // Pass 2, in memory order (in eval mode a and b0 are 0 and x is not read).
+  for (let b = 0, start = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++, start += plane) {
+      const kc = k[ch];
+      if (training) {
+        const mean = saveMean[ch];
+        const ac = a[ch];
+        const bc = b0[ch];
+        for (let i = start; i < start + plane; i++) dx[i] = dx[i] * kc + (x[i] - mean) * ac + bc;
+      } else {
+        for (let i = start; i < start + plane; i++) dx[i] *= kc;
       }
     }
   }
