@@ -27,6 +27,9 @@ export interface MainJobOptions {
   /** Epochs of the DDQ phase during which bits are learned (then frozen). */
   gateEpochs: number;
   budgetBits: number;
+  /** Peak learning rates (AdamW, cosine) of the two phases; the first warms up over 0.1 epoch. */
+  fpLr: number;
+  ddqLr: number;
   batchSize: number;
   threads: number;
   out: string;
@@ -40,6 +43,8 @@ export const MAIN_JOB: MainJobOptions = {
   ddqEpochs: 2,
   gateEpochs: 1,
   budgetBits: 4,
+  fpLr: 4e-3,
+  ddqLr: 1e-3,
   batchSize: 64,
   threads: Math.min(2, os.cpus().length),
   out: path.join('runs', 'main'),
@@ -92,9 +97,9 @@ export async function runMainJob(o: MainJobOptions, io: CliIo = { out: process.s
   const common = ['--net', 'mobilenetv2', '--width', String(o.width), '--dataset', o.dataset, '--batch-size', String(o.batchSize), '--seed', String(o.seed)];
   io.out.write(`ddq-ts main job: MobileNetV2 (width ${o.width}) on ${o.dataset}: ${o.fpEpochs} full-precision epoch(s), ` +
     `then ${o.ddqEpochs} DDQ epoch(s) at an average ${o.budgetBits}-bit weight budget (bits learned for ${o.gateEpochs}), 8-bit activations; ${o.threads} thread(s)\n`);
-  await phase('full precision', [...common, '--epochs', String(o.fpEpochs), '--out', fpDir, '--threads', String(o.threads)], io);
+  await phase('full precision', [...common, '--lr', String(o.fpLr), '--warmup', '0.1', '--epochs', String(o.fpEpochs), '--out', fpDir, '--threads', String(o.threads)], io);
   await phase('DDQ', [
-    ...common, '--quant', 'ddq', '--budget-bits', String(o.budgetBits), '--abits', '8', '--gate-epochs', String(o.gateEpochs),
+    ...common, '--lr', String(o.ddqLr), '--quant', 'ddq', '--budget-bits', String(o.budgetBits), '--abits', '8', '--gate-epochs', String(o.gateEpochs),
     '--epochs', String(o.ddqEpochs), '--init', path.join(fpDir, 'checkpoint.ddq'), '--out', ddqDir, '--threads', String(o.threads),
   ], io);
 

@@ -14,7 +14,7 @@ t.test('quick main job', async (t) => {
   const job = { ...QUICK_JOB, out, threads: 1 };
   await runMainJob(job, io);
   t.match(text, /== full precision: ddq train --net mobilenetv2 --width 0.25 --dataset synthetic:256,128/);
-  t.match(text, /== DDQ: ddq train .*--quant ddq --budget-bits 4 --abits 8 --gate-epochs 1 --epochs 2 --init/);
+  t.match(text, /== DDQ: ddq train .*--lr 0.001 --quant ddq --budget-bits 4 --abits 8 --gate-epochs 1 --epochs 2 --init/);
   t.match(text, /full precision: test accuracy [\d.]+%, [\d.]+ KiB at 32 bits/);
   t.match(text, /DDQ: +test accuracy [\d.]+%, [\d.]+ KiB \([\d.]+x smaller\), average weight bits [\d.]+/);
   t.ok(fs.existsSync(path.join(out, 'ddq', 'bits-per-layer.svg')));
