@@ -1,0 +1,422 @@
+// The integer runtime: runs an IntegerModel (int-graph.ts) on batches with kernels/int only. No
+// tape, no float convolution: the float input is quantized once, every layer is an integer GEMM
+// or depthwise loop with an integer output stage, and the int32 logits get one float scale.
+//
+// At construction every weight matrix is unpacked once (int8 / int4 / int2 / b-bit indices and
+// codebook, the TBL decode) and prepacked into the GEMM's panels; per-channel output stages are
+// prepared once, with the activation zero point folded into the bias (-z·Σ_t w_t, valid because
+// im2col pads with the zero point). Buffers are allocated for the largest batch seen and reused.
+// Large GEMMs run in row blocks (im2col block -> GEMM -> output stage) so each block's columns
+// and accumulators stay in cache.
+//
+// Kernel sets: 'fast' (the product), 'reference' (the plain reference of every kernel: the
+// oracle for tests) and 'mirror' (GEMMs through the NEON instruction mirrors, SDOT and TBL, on
+// int8 activations code ^ 0x80 with zero point z - 128: the same sums as an ARM kernel would
+// form). All three return the same bits.
+import { conv2dOutputSize, type Conv2dParams } from '../../kernels/conv2d-params';
+import { pool2dParams, type Pool2dParams } from '../../kernels/pool2d-params';
+import { gemmIntReference } from '../../kernels/int/gemm-int-reference';
+import { gemmInt8Fast, prepackInt8Fast, type Int8FastPanels } from '../../kernels/int/gemm-int8-fast';
+import { prepackInt4Fast } from '../../kernels/int/gemm-int4-fast';
+import { prepackInt2Fast, gemmInt2TblMirror, packInt2TblPanels } from '../../kernels/int/gemm-int2-tbl';
+import { prepackCodebookFast } from '../../kernels/int/gemm-codebook-fast';
+import { gemmCodebookTblMirror, packCodebookPanels } from '../../kernels/int/gemm-codebook-tbl-mirror';
+import { gemmInt8SdotMirror, packSdotPanels } from '../../kernels/int/gemm-int8-sdot-mirror';
+import { gemmInt4SdotMirror, packInt4SdotPanels } from '../../kernels/int/gemm-int4-sdot-mirror';
+import { unpackInt4, int4RowBytes } from '../../kernels/int/pack-int4';
+import { unpackInt2, int2RowBytes } from '../../kernels/int/pack-int2';
+import { unpackIndices, indicesRowBytes } from '../../kernels/int/pack-indices';
+import { requantizeChannelsReference, type RequantizeChannelsParams } from '../../kernels/int/requantize-channels-reference';
+import { prepareRequantizeChannels, requantizeChannels, type RequantizeChannelsPlan } from '../../kernels/int/requantize-channels';
+import { depthwiseConv2dIntReference } from '../../kernels/int/depthwise-conv2d-int-reference';
+import { depthwiseConv2dInt } from '../../kernels/int/depthwise-conv2d-int';
+import { depthwiseConv2dIntRequantize } from '../../kernels/int/depthwise-conv2d-int-requantize';
+import { gemmInt8Requantize, prepackInt8Requantize, REQUANTIZE_MAX_K } from '../../kernels/int/gemm-int8-requantize';
+import { im2colInt } from '../../kernels/int/im2col-int';
+import { maxPool2dInt } from '../../kernels/int/max-pool2d-int';
+import { globalSumPool2dInt } from '../../kernels/int/global-sum-pool2d-int';
+import { addIntReference, type AddIntParams } from '../../kernels/int/add-int-reference';
+import { addInt } from '../../kernels/int/add-int';
+import type { IntegerModel, PackedWeights, Requant, TensorRequant } from './int-graph';
+import { validateModel } from './validate-model';
+
+export type KernelSet = 'fast' | 'reference' | 'mirror';
+
+export interface RuntimeOptions {
+  kernels?: KernelSet;
+}
+
+type Buffer = Uint8Array | Int32Array;
+
+/** Accumulator elements per row block of a GEMM (64 KB of int32). */
+const BLOCK_ELEMENTS = 16384;
+
+/** The int8 weight values [rows][cols] of packed weights (the decode a kernel does in registers). */
+export function decodeWeights(w: PackedWeights): Int8Array {
+  const total = w.rows * w.cols;
+  switch (w.format) {
+    case 'int8':
+      return Int8Array.from(w.data.subarray(0, total));
+    case 'int4':
+      return unpackInt4({ format: 'int4', rows: 1, cols: total, distance: 1, rowBytes: int4RowBytes(total, 1), data: w.data as Uint8Array });
+    case 'int2':
+      return unpackInt2({ format: 'int2', rows: 1, cols: total, distance: 1, rowBytes: int2RowBytes(total, 1), data: w.data as Uint8Array });
+    case 'indices': {
+      const codes = decodeCodes(w);
+      const out = new Int8Array(total);
+      if (w.codebook) {
+        const per = total / w.groups;
+        for (let i = 0; i < total; i++) out[i] = w.codebook[(Math.floor(i / per) << w.bits) + codes[i]];
+      } else {
+        for (let i = 0; i < total; i++) out[i] = codes[i] - w.zeroPoint!;
+      }
+      return out;
+    }
+  }
+}
+
+function decodeCodes(w: PackedWeights): Uint8Array {
+  const total = w.rows * w.cols;
+  return unpackIndices({ format: 'indices', rows: 1, cols: total, bits: w.bits, rowBytes: indicesRowBytes(total, w.bits), data: w.data as Uint8Array });
+}
+
+/** A GEMM bound to one layer's prepacked weights: acc[rows×N] = A[rows×K]·Wᵀ (A uint8 codes). */
+type Gemm = (rows: number, a: Uint8Array, acc: Int32Array) => void;
+
+/** A GEMM with its output stage: out[outStart ..] = requantize(A[rows×K]·Wᵀ). */
+type GemmRequantize = (rows: number, a: Uint8Array, out: Buffer, outStart: number) => void;
+
+function makeGemm(w: PackedWeights, values: Int8Array, kernels: KernelSet): Gemm {
+  const n = w.rows;
+  const k = w.cols;
+  if (kernels === 'reference') {
+    return (rows, a, acc) => acc.set(gemmIntReference(rows, n, k, a, values));
+  }
+  if (kernels === 'fast') {
+    // Each format's own prepack (nibble / crumb / TBL decode happens here, once); all of them
+    // produce int8 channel-pair panels for the one fast kernel, which takes uint8 activations.
+    let panels: Int8FastPanels;
+    if (w.format === 'int4') panels = prepackInt4Fast(values, n, k).int8;
+    else if (w.format === 'int2') panels = prepackInt2Fast(values, n, k).int8;
+    else if (w.format === 'indices' && w.codebook && w.groups === 1) panels = prepackCodebookFast(decodeCodes(w), n, k, w.bits, w.codebook).int8;
+    else panels = prepackInt8Fast(values, n, k);
+    return (rows, a, acc) => {
+      gemmInt8Fast(rows, n, k, a, panels, acc);
+    };
+  }
+  // Mirrors: int8 activations (code ^ 0x80) through the instruction-level kernels. The
+  // zero point was folded with z, so add back 128·Σ_t w_t per channel (Σ a·w = Σ (a - 128)·w + 128·Σ w).
+  const sums = new Int32Array(n);
+  for (let j = 0; j < n; j++) for (let t = 0; t < k; t++) sums[j] += values[j * k + t];
+  let run: (rows: number, a8: Int8Array) => Int32Array;
+  if (w.format === 'int4') {
+    const p = packInt4SdotPanels(values, n, k);
+    run = (rows, a8) => gemmInt4SdotMirror(rows, n, k, a8, p);
+  } else if (w.format === 'int2') {
+    const p = packInt2TblPanels(values, n, k);
+    run = (rows, a8) => gemmInt2TblMirror(rows, n, k, a8, p);
+  } else if (w.format === 'indices' && w.codebook && w.groups === 1) {
+    const p = packCodebookPanels(decodeCodes(w), n, k, w.bits, w.codebook);
+    run = (rows, a8) => gemmCodebookTblMirror(rows, n, k, a8, p);
+  } else {
+    const p = packSdotPanels(values, n, k);
+    run = (rows, a8) => gemmInt8SdotMirror(rows, n, k, a8, p);
+  }
+  return (rows, a, acc) => {
+    const a8 = new Int8Array(rows * k);
+    for (let i = 0; i < rows * k; i++) a8[i] = a[i] ^ 0x80;
+    const r = run(rows, a8);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < n; j++) acc[i * n + j] = (r[i * n + j] + 128 * sums[j]) | 0;
+  };
+}
+
+function channelParams(r: Requant, accumulatorBias?: Int32Array): RequantizeChannelsParams {
+  const channels = r.multiplier.length;
+  return {
+    bias: accumulatorBias ?? new Int32Array(channels), multiplier: r.multiplier, shift: Int32Array.from(r.shift), fraction: r.fraction, offset: r.offset, qmin: r.qmin, qmax: r.qmax,
+  };
+}
+
+function tensorParams(r: TensorRequant, channels: number, sumCount: number): RequantizeChannelsParams {
+  return {
+    bias: new Int32Array(channels).fill(-sumCount * r.inputZeroPoint),
+    multiplier: new Int32Array(channels).fill(r.multiplier),
+    shift: new Int32Array(channels).fill(r.shift),
+    fraction: new Int32Array(channels),
+    offset: new Int32Array(channels).fill(r.offset),
+    qmin: r.qmin,
+    qmax: r.qmax,
+  };
+}
+
+interface Stage {
+  params: RequantizeChannelsParams;
+  plan: RequantizeChannelsPlan;
+}
+
+function stage(params: RequantizeChannelsParams, channels: number, outType: 'uint8' | 'int32'): Stage {
+  return { params, plan: prepareRequantizeChannels(channels, params, outType) };
+}
+
+type Step = (batch: number, x: Float32Array) => void;
+
+export class IntegerRuntime {
+  readonly model: IntegerModel;
+  readonly kernels: KernelSet;
+  private capacity = 0;
+  private buffers: Buffer[] = [];
+  private col = new Uint8Array(0);
+  private acc = new Int32Array(0);
+  private readonly steps: Step[];
+  private readonly sizes: number[];
+
+  constructor(model: IntegerModel, opts: RuntimeOptions = {}) {
+    validateModel(model, 'IntegerRuntime');
+    this.model = model;
+    this.kernels = opts.kernels ?? 'fast';
+    if (!['fast', 'reference', 'mirror'].includes(this.kernels)) throw new Error(`IntegerRuntime: kernels must be 'fast', 'reference' or 'mirror', got '${this.kernels}'`);
+    this.sizes = model.tensors.map((t) => t.shape.reduce((a, b) => a * b, 1));
+    this.steps = model.ops.map((op) => this.prepare(op));
+  }
+
+  /** Number of input values per sample (channels·height·width). */
+  get inputSize(): number {
+    const i = this.model.input;
+    return i.channels * i.height * i.width;
+  }
+
+  /** Logits [batch × classes] for a batch of normalised float images, NCHW. */
+  run(x: Float32Array, batch: number): Float32Array {
+    if (!Number.isInteger(batch) || batch < 1) throw new Error(`IntegerRuntime.run: batch must be a positive integer, got ${batch}`);
+    const need = batch * this.inputSize;
+    if (x.length < need) {
+      const i = this.model.input;
+      throw new Error(`IntegerRuntime.run: input has ${x.length} values, need ${need} for ${batch} images of ${i.channels}x${i.height}x${i.width}`);
+    }
+    this.ensure(batch);
+    for (const step of this.steps) step(batch, x);
+    const { tensor, scale } = this.model.output;
+    const logits = this.buffers[tensor];
+    const out = new Float32Array(batch * this.model.classes);
+    for (let i = 0; i < out.length; i++) out[i] = logits[i] * scale;
+    return out;
+  }
+
+  /** Top-1 class per image. */
+  predict(x: Float32Array, batch: number): Int32Array {
+    const logits = this.run(x, batch);
+    const C = this.model.classes;
+    const out = new Int32Array(batch);
+    for (let b = 0; b < batch; b++) {
+      let best = 0;
+      for (let j = 1; j < C; j++) if (logits[b * C + j] > logits[b * C + best]) best = j;
+      out[b] = best;
+    }
+    return out;
+  }
+
+  /** The integer values of a tensor after the last run (for tests and inspection), batch-major. */
+  tensorData(id: number, batch: number): Buffer {
+    if (!this.buffers[id]) throw new Error(`IntegerRuntime.tensorData: no tensor ${id} (have ${this.buffers.length}) or nothing was run yet`);
+    return this.buffers[id].subarray(0, batch * this.sizes[id]);
+  }
+
+  private ensure(batch: number): void {
+    if (batch <= this.capacity) return;
+    this.capacity = batch;
+    const { tensors, ops } = this.model;
+    this.buffers = new Array(tensors.length);
+    for (const op of ops) {
+      if (op.op === 'reshape') continue;
+      const t = tensors[op.output];
+      this.buffers[op.output] = t.type === 'uint8' ? new Uint8Array(batch * this.sizes[op.output]) : new Int32Array(batch * this.sizes[op.output]);
+    }
+    for (const op of ops) if (op.op === 'reshape') this.buffers[op.output] = this.buffers[op.input];
+  }
+
+  private scratchCol(bytes: number): Uint8Array {
+    if (this.col.length < bytes) this.col = new Uint8Array(bytes);
+    return this.col;
+  }
+
+  private scratchAcc(elements: number): Int32Array {
+    if (this.acc.length < elements) this.acc = new Int32Array(elements);
+    return this.acc;
+  }
+
+  /**
+   * A layer's GEMM and output stage. Fast kernels with K <= 1024: the fused kernel (the TBL /
+   * nibble decode of the weights happened in decodeWeights, once); otherwise a GEMM into int32
+   * accumulators (row blocks) and the separate output stage.
+   */
+  private gemmRequantize(w: PackedWeights, values: Int8Array, params: RequantizeChannelsParams, outType: 'uint8' | 'int32'): GemmRequantize {
+    const st = stage(params, w.rows, outType);
+    if (this.kernels === 'fast' && w.cols <= REQUANTIZE_MAX_K) {
+      const panels = prepackInt8Requantize(values, w.rows, w.cols);
+      return (rows, a, out, outStart) => gemmInt8Requantize(rows, a, panels, st.plan, out, 0, outStart);
+    }
+    const gemm = makeGemm(w, values, this.kernels);
+    return (rows, a, out, outStart) => {
+      const acc = this.scratchAcc(rows * w.rows);
+      gemm(rows, a, acc);
+      this.requantize(rows, acc, st, out, outStart);
+    };
+  }
+
+  private requantize(rows: number, acc: Int32Array, s: Stage, out: Buffer, outStart: number): void {
+    if (this.kernels === 'reference') {
+      const C = s.plan.channels;
+      requantizeChannelsReference(rows, C, acc, s.params, out.subarray(outStart, outStart + rows * C));
+    } else {
+      requantizeChannels(rows, acc, s.plan, out, 0, outStart);
+    }
+  }
+
+  private prepare(op: IntegerModel['ops'][number]): Step {
+    const T = this.model.tensors;
+    const buf = (id: number) => this.buffers[id];
+    switch (op.op) {
+      case 'quantize-input': {
+        const { channels: C, height: H, width: W } = this.model.input;
+        const { scale, zeroPoint: z, qmin, qmax, ties } = op;
+        const inv = 1 / scale;
+        return (batch, x) => {
+          const out = buf(op.output) as Uint8Array;
+          for (let b = 0; b < batch; b++) {
+            for (let c = 0; c < C; c++) {
+              for (let p = 0; p < H * W; p++) {
+                const i = (b * C + c) * H * W + p;
+                const v = x[i] * inv;
+                if (v !== v) throw new Error(`IntegerRuntime.run: input value ${i} is NaN`);
+                let q = Math.floor(v + 0.5);
+                if (ties === 'even' && q - v === 0.5 && (q & 1) !== 0) q--;
+                q += z;
+                out[(b * H * W + p) * C + c] = q < qmin ? qmin : q > qmax ? qmax : q;
+              }
+            }
+          }
+        };
+      }
+      case 'conv': {
+        const inT = T[op.input];
+        const outT = T[op.output];
+        const [h, w, cIn] = inT.shape;
+        const cOut = op.weights.rows;
+        const p: Conv2dParams = {
+          n: 1, cIn, h, w, cOut, kh: op.kernel[0], kw: op.kernel[1], strideH: op.stride[0], strideW: op.stride[1],
+          padH: op.padding[0], padW: op.padding[1], dilationH: op.dilation[0], dilationW: op.dilation[1], groups: op.depthwise ? cIn : 1,
+        };
+        const { outH, outW } = conv2dOutputSize(p);
+        const values = decodeWeights(op.weights);
+        const z = inT.zeroPoint;
+        const outSize = outH * outW * cOut;
+        // One input channel per group (depthwise, or a dense conv on one input channel, which is
+        // depthwise with a channel multiplier): the fast kernels work plane by plane.
+        if (op.depthwise || (cIn === 1 && this.kernels === 'fast')) {
+          // Tap-major weights [kh·kw][cOut] for the kernels' per-channel loops.
+          const taps = p.kh * p.kw;
+          const wt = new Int8Array(taps * cOut);
+          for (let c = 0; c < cOut; c++) for (let t = 0; t < taps; t++) wt[t * cOut + c] = values[c * taps + t];
+          const st = stage(channelParams(op.requant), cOut, outT.type);
+          const inSize = h * w * cIn;
+          const perBlock = Math.max(1, Math.floor(BLOCK_ELEMENTS / outSize));
+          if (this.kernels === 'fast') {
+            const pg = { ...p, groups: cIn };
+            return (batch) => depthwiseConv2dIntRequantize({ ...pg, n: batch }, buf(op.input) as Uint8Array, z, wt, st.plan, buf(op.output));
+          }
+          return (batch) => {
+            const x = buf(op.input) as Uint8Array;
+            const out = buf(op.output);
+            for (let b0 = 0; b0 < batch; b0 += perBlock) {
+              const imgs = Math.min(perBlock, batch - b0);
+              const acc = this.scratchAcc(imgs * outSize);
+              const pb = { ...p, n: imgs };
+              const xs = x.subarray(b0 * inSize, (b0 + imgs) * inSize);
+              if (this.kernels === 'reference') depthwiseConv2dIntReference(pb, xs, z, wt, acc);
+              else depthwiseConv2dInt(pb, xs, z, wt, acc);
+              this.requantize(imgs * outH * outW, acc, st, out, b0 * outSize);
+            }
+          };
+        }
+        const K = op.weights.cols;
+        const layer = this.gemmRequantize(op.weights, values, channelParams(op.requant, zeroPointBias(values, cOut, K, z)), outT.type);
+        const pointwise = p.kh === 1 && p.kw === 1 && p.strideH === 1 && p.strideW === 1 && p.padH === 0 && p.padW === 0;
+        const block = Math.max(8, Math.floor(BLOCK_ELEMENTS / Math.max(cOut, K)));
+        return (batch) => {
+          const x = buf(op.input) as Uint8Array;
+          const out = buf(op.output);
+          const M = batch * outH * outW;
+          const pb = { ...p, n: batch };
+          for (let r0 = 0; r0 < M; r0 += block) {
+            const rows = Math.min(block, M - r0);
+            const a = pointwise ? x.subarray(r0 * K, (r0 + rows) * K) : im2colInt(pb, x, z, this.scratchCol(block * K), r0, rows);
+            layer(rows, a, out, r0 * cOut);
+          }
+        };
+      }
+      case 'linear': {
+        const inT = T[op.input];
+        const outT = T[op.output];
+        const { rows: N, cols: K } = op.weights;
+        const values = decodeWeights(op.weights);
+        const layer = this.gemmRequantize(op.weights, values, channelParams(op.requant, zeroPointBias(values, N, K, inT.zeroPoint)), outT.type);
+        const block = Math.max(8, Math.floor(BLOCK_ELEMENTS / Math.max(N, K)));
+        return (batch) => {
+          const x = buf(op.input) as Uint8Array;
+          const out = buf(op.output);
+          for (let r0 = 0; r0 < batch; r0 += block) {
+            const rows = Math.min(block, batch - r0);
+            layer(rows, x.subarray(r0 * K, (r0 + rows) * K), out, r0 * N);
+          }
+        };
+      }
+      case 'max-pool': {
+        const [h, w, c] = T[op.input].shape;
+        const p: Pool2dParams = pool2dParams({ n: 1, c, h, w, kh: op.kernel[0], kw: op.kernel[1], strideH: op.stride[0], strideW: op.stride[1], padH: op.padding[0], padW: op.padding[1] });
+        return (batch) => {
+          maxPool2dInt({ ...p, n: batch }, buf(op.input), buf(op.output));
+        };
+      }
+      case 'global-avg-pool': {
+        const [h, w, c] = T[op.input].shape;
+        const st = stage(tensorParams(op.requant, c, h * w), c, T[op.output].type);
+        return (batch) => {
+          const acc = this.scratchAcc(batch * c);
+          globalSumPool2dInt(batch, h * w, c, buf(op.input), acc);
+          this.requantize(batch, acc, st, buf(op.output), 0);
+        };
+      }
+      case 'add': {
+        const size = this.sizes[op.output];
+        const params: AddIntParams = op.params;
+        return (batch) => {
+          const f = this.kernels === 'reference' ? addIntReference : addInt;
+          f(batch * size, buf(op.a), buf(op.b), params, buf(op.output));
+        };
+      }
+      case 'requantize': {
+        const size = this.sizes[op.input];
+        const st = stage(tensorParams(op.requant, 1, 1), 1, T[op.output].type);
+        return (batch) => {
+          const x = buf(op.input);
+          const acc = this.scratchAcc(batch * size);
+          for (let i = 0; i < batch * size; i++) acc[i] = x[i];
+          this.requantize(batch * size, acc, st, buf(op.output), 0);
+        };
+      }
+      case 'reshape':
+        return () => {};
+    }
+  }
+}
+
+/** -z·Σ_t w[j][t] per output channel: the activation zero point, folded into the bias. */
+function zeroPointBias(values: Int8Array, rows: number, cols: number, zeroPoint: number): Int32Array {
+  const out = new Int32Array(rows);
+  for (let j = 0; j < rows; j++) {
+    let s = 0;
+    for (let t = 0; t < cols; t++) s += values[j * cols + t];
+    out[j] = -zeroPoint * s;
+  }
+  return out;
+}

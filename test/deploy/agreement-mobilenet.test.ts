@@ -1,0 +1,52 @@
+// A small MobileNetV2 (depthwise convolutions, inverted residuals, global average pooling),
+// quantized three ways and trained for a few steps on synthetic bars: the integer model's top-1
+// predictions agree with the fake-quantized model's, and for LSQ (whose integer weights are the
+// trained ones exactly) every layer input up to the first residual addition is the fake-quant
+// code exactly. The residual skip path carries codes instead of the float tensor (the stated
+// approximation), and DDQ's levels are rounded to an int8 codebook, so later codes may differ by
+// a step; the top-1 agreement is what must hold. The fast, reference and NEON-mirror kernels
+// give the same bits.
+import t from 'tap';
+import { Rng } from '../../src/tensor/rng';
+import { mobilenetv2 } from '../../nets/mobilenetv2';
+import { convertToInteger } from '../../src/deploy/convert';
+import { IntegerRuntime } from '../../src/deploy/integer-runtime';
+import type { QuantizeConfig } from '../../src/quant/quantize';
+import { barsData, compare, trainQuantized } from './small-models';
+
+const SIZE = 12;
+const train = barsData(256, SIZE, 4, 5);
+const test = barsData(150, SIZE, 4, 6);
+
+function tinyMobileNet() {
+  // Stem 16, then 16->8 (t = 1), 8->8 stride 2, 8->8 residual, 8->8 residual, 32 before pooling.
+  return mobilenetv2({ classes: 4, size: SIZE, widthMultiplier: 0.5, stages: [[1, 8, 1, 1], [2, 8, 2, 2], [2, 16, 1, 1]], lastChannels: 32, rng: new Rng(1) });
+}
+
+const configs: [string, QuantizeConfig][] = [
+  ['DDQ, learned bits', { method: 'ddq', weightBits: 4, activationBits: 8 }],
+  ['DDQ, fixed 4 bits, per channel', { method: 'ddq-fixed', weightBits: 4, activationBits: 8, perChannel: true }],
+  ['LSQ, 4 bits', { method: 'lsq', weightBits: 4, activationBits: 8 }],
+];
+
+for (const [label, config] of configs) {
+  t.test(`MobileNetV2-tiny, ${label}: integer top-1 agrees with the fake-quant model`, async (t) => {
+    const net = trainQuantized(tinyMobileNet(), config, train, 40);
+    const model = convertToInteger(net, { inputShape: [1, SIZE, SIZE] });
+    const ops = model.ops.map((o) => o.op);
+    t.ok(ops.filter((o) => o === 'add').length >= 2 && model.ops.some((o) => o.op === 'conv' && o.depthwise), 'residual adds and depthwise convs');
+    const c = compare(net, model, test);
+    t.ok(c.agree / c.total >= 0.97, `top-1 agreement ${c.agree}/${c.total}`);
+    if (config.method === 'lsq') {
+      const firstAdd = model.ops.findIndex((o) => o.op === 'add');
+      for (const [name, share] of c.codeMismatch) {
+        const at = model.ops.findIndex((o) => 'name' in o && o.name === name);
+        if (at < firstAdd) t.ok(share <= 0.001, `${name}: ${(100 * share).toFixed(3)}% of input codes differ from fake quant`);
+      }
+    }
+    const x = test.x.subarray(0, 3 * SIZE * SIZE);
+    const fast = new IntegerRuntime(model).run(x, 3);
+    t.same([...new IntegerRuntime(model, { kernels: 'reference' }).run(x, 3)], [...fast], 'reference kernels: same bits');
+    t.same([...new IntegerRuntime(model, { kernels: 'mirror' }).run(x, 3)], [...fast], 'NEON mirror kernels: same bits');
+  });
+}
