@@ -14,7 +14,7 @@
 // matters when u < cap), so y is exactly the clamp of v and the mask read from y is exactly the
 // mask of v. (Float64: exact for |v| < 2^53.) Branch-free because the signs are random: a branch
 // per element measured 4x slower.
-import { BatchNormRunning, batchStatistics, checkBatchNormTrainArgs, checkEps, checkAffine, evalAffine } from './batch-norm';
+import { accumulateGradient, BatchNormRunning, batchStatistics, checkBatchNormTrainArgs, checkEps, checkAffine, evalAffine } from './batch-norm';
 import { FloatArray } from './float-array';
 import { checkFloatArray, checkNchwShape, NchwShape } from './nchw-shape';
 
@@ -51,9 +51,10 @@ function maskGradient(y: FloatArray, dy: FloatArray, dx: FloatArray, start: numb
   if (cap === Infinity) {
     for (let i = start; i < end; i++) dx[i] = dy[i] * +(y[i] > 0);
   } else {
+    // 0 < v < cap exactly when v·(cap - v) > 0 (one comparison instead of two).
     for (let i = start; i < end; i++) {
       const v = y[i];
-      dx[i] = dy[i] * +(v > 0) * +(v < cap);
+      dx[i] = dy[i] * +(v * (cap - v) > 0);
     }
   }
 }
@@ -125,18 +126,8 @@ export function batchNorm2dReluBackward(
   const sumDyXc = new Float64Array(c);
   for (let b = 0, start = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++, start += plane) {
-      const end = start + plane;
-      maskGradient(y, dy, dx, start, end, cap);
-      const mean = saveMean[ch];
-      let s1 = 0;
-      let s2 = 0;
-      for (let i = start; i < end; i++) {
-        const g = dx[i];
-        s1 += g;
-        s2 += g * (x[i] - mean);
-      }
-      sumDy[ch] += s1;
-      sumDyXc[ch] += s2;
+      maskGradient(y, dy, dx, start, start + plane, cap);
+      accumulateGradient(dx, x, start, start + plane, saveMean[ch], sumDy, sumDyXc, ch);
     }
   }
   // dx = g·k + (x - mean)·a + b0 in training (see batchNorm2dBackward), g·k in eval.

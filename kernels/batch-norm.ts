@@ -61,6 +61,54 @@ export function checkBatchNormTrainArgs(
   }
 }
 
+// The two sum loops below carry two accumulators per sum (even and odd elements): a floating
+// add waits for the previous one, and a single chain per sum measured 1.4x slower.
+
+/** sum[ch] += Σ (x[i] - k), sumSq[ch] += Σ (x[i] - k)² over i in [start, end). */
+export function accumulateShifted(
+  x: FloatArray, start: number, end: number, k: number, sum: Float64Array, sumSq: Float64Array, ch: number,
+): void {
+  let s0 = 0, s1 = 0, q0 = 0, q1 = 0;
+  let i = start;
+  for (; i + 1 < end; i += 2) {
+    const d0 = x[i] - k;
+    const d1 = x[i + 1] - k;
+    s0 += d0;
+    s1 += d1;
+    q0 += d0 * d0;
+    q1 += d1 * d1;
+  }
+  if (i < end) {
+    const d = x[i] - k;
+    s0 += d;
+    q0 += d * d;
+  }
+  sum[ch] += s0 + s1;
+  sumSq[ch] += q0 + q1;
+}
+
+/** sumG[ch] += Σ g[i], sumGX[ch] += Σ g[i]·(x[i] - mean) over i in [start, end). */
+export function accumulateGradient(
+  g: FloatArray, x: FloatArray, start: number, end: number, mean: number, sumG: Float64Array, sumGX: Float64Array, ch: number,
+): void {
+  let s0 = 0, s1 = 0, p0 = 0, p1 = 0;
+  let i = start;
+  for (; i + 1 < end; i += 2) {
+    const g0 = g[i];
+    const g1 = g[i + 1];
+    s0 += g0;
+    s1 += g1;
+    p0 += g0 * (x[i] - mean);
+    p1 += g1 * (x[i + 1] - mean);
+  }
+  if (i < end) {
+    s0 += g[i];
+    p0 += g[i] * (x[i] - mean);
+  }
+  sumG[ch] += s0 + s1;
+  sumGX[ch] += p0 + p1;
+}
+
 /**
  * Per-channel batch statistics in one pass over x in memory order: saves mean and
  * 1/sqrt(var + eps) in saveMean and saveInvStd, updates the running statistics, and returns the
@@ -84,16 +132,7 @@ export function batchStatistics(
   for (let ch = 0; ch < c; ch++) anchor[ch] = x[ch * plane];
   for (let b = 0, start = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++, start += plane) {
-      const k = anchor[ch];
-      let s1 = 0;
-      let s2 = 0;
-      for (let i = start; i < start + plane; i++) {
-        const d = x[i] - k;
-        s1 += d;
-        s2 += d * d;
-      }
-      sum[ch] += s1;
-      sumSq[ch] += s2;
+      accumulateShifted(x, start, start + plane, anchor[ch], sum, sumSq, ch);
     }
   }
   const scale = new Float64Array(c);
@@ -204,16 +243,7 @@ export function batchNorm2dBackward(
   const sumDyXc = new Float64Array(c);
   for (let b = 0, start = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++, start += plane) {
-      const mean = saveMean[ch];
-      let s1 = 0;
-      let s2 = 0;
-      for (let i = start; i < start + plane; i++) {
-        const g = dy[i];
-        s1 += g;
-        s2 += g * (x[i] - mean);
-      }
-      sumDy[ch] += s1;
-      sumDyXc[ch] += s2;
+      accumulateGradient(dy, x, start, start + plane, saveMean[ch], sumDy, sumDyXc, ch);
     }
   }
   // dx = k * (dy - sumDy/M - xhat * sumDyXhat/M), written as dy * k + (x - mean) * a + b0.
