@@ -12,6 +12,8 @@ import type { CliIo, Command } from './command';
 export const COMMANDS: { name: string; summary: string; load(): Promise<Command> }[] = [
   { name: 'train', summary: 'Train a classifier, with a checkpoint after every epoch.', load: async () => (await import('./train-command')).trainCommand },
   { name: 'eval', summary: 'Report the test accuracy and loss of a trained checkpoint.', load: async () => (await import('./eval-command')).evalCommand },
+  { name: 'export', summary: 'Write the integer model file of a quantized checkpoint.', load: async () => (await import('./export-command')).exportCommand },
+  { name: 'infer', summary: 'Run an integer model file: accuracy, agreement, speed, size.', load: async () => (await import('./infer-command')).inferCommand },
 ];
 
 export function usage(): string {
