@@ -14,18 +14,21 @@ const direct: ConvKernels = {
   backwardWeight: (p, x, dy, dw) => depthwiseConv2dBackwardWeight(p, x, dy, dw),
 };
 
-t.test('3x3: every stride and padding, sizes 1..17', (tt) => {
+t.test('3x3: every stride and padding, sizes 1..17, multipliers 1 and 2', (tt) => {
   const rng = new Rng(40);
   const cases: Array<[Conv2dParams, Kind]> = [];
   for (const stride of [1, 2, 3]) {
     for (const pad of [0, 1, 2, 3]) {
       for (const size of [1, 2, 3, 5, 8, 13, 17]) {
-        const p = conv2dParams({
-          n: 2, cIn: 3, cOut: 3, groups: 3, h: size, w: Math.max(1, size - 1), kh: 3, kw: 3,
-          strideH: stride, strideW: stride, padH: pad, padW: pad,
-        });
-        const { outH, outW } = conv2dOutputSize(p);
-        if (outH >= 1 && outW >= 1) cases.push([p, (stride + pad + size) % 3 === 0 ? 'f64' : 'f32']);
+        // Multiplier 1, and 2 (the 3x3 loops' accumulating variants) on every other size.
+        for (const mult of size % 2 ? [1, 2] : [1]) {
+          const p = conv2dParams({
+            n: 2, cIn: 3, cOut: 3 * mult, groups: 3, h: size, w: Math.max(1, size - 1), kh: 3, kw: 3,
+            strideH: stride, strideW: stride, padH: pad, padW: pad,
+          });
+          const { outH, outW } = conv2dOutputSize(p);
+          if (outH >= 1 && outW >= 1) cases.push([p, (stride + pad + size + mult) % 3 === 0 ? 'f64' : 'f32']);
+        }
       }
     }
   }
