@@ -25,9 +25,22 @@ import { checkLength } from './validate';
 let PLANE = new Float64Array(4096);
 const ONE = new Int32Array(1);
 
+/**
+ * Tensor layouts: 'nhwc' (channels innermost, the runtime's default) or 'planes' ([n][c][h][w],
+ * what this kernel reads and writes fastest; the fused GEMM can write it for its depthwise
+ * consumer, see gemm-int8-requantize.ts).
+ */
+export interface DepthwiseLayouts {
+  input?: 'nhwc' | 'planes';
+  output?: 'nhwc' | 'planes';
+}
+
 export function depthwiseConv2dIntRequantize(
   p: Conv2dParams, x: Uint8Array, zeroPoint: number, w: Int8Array, plan: RequantizeChannelsPlan, out: Uint8Array | Int32Array,
+  layouts: DepthwiseLayouts = {},
 ): void {
+  const planesIn = layouts.input === 'planes';
+  const planesOut = layouts.output === 'planes';
   const { n, h, w: width, cIn, cOut, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW } = p;
   if (p.groups !== cIn || cOut % cIn !== 0) {
     throw new Error(`depthwiseConv2dIntRequantize: needs groups == cIn and cOut a multiple of cIn, got groups ${p.groups}, cIn ${cIn}, cOut ${cOut}`);
@@ -64,9 +77,14 @@ export function depthwiseConv2dIntRequantize(
         // output channels c .. c + mult - 1.
         const ci = c / mult;
         for (let y = 0; y < h; y++) {
-          const src = (b * h + y) * width * cIn + ci;
           const dst = (y + padH) * pw + padW;
-          for (let xx = 0; xx < width; xx++) plane[dst + xx] = x[src + xx * cIn] - zeroPoint;
+          if (planesIn) {
+            const src = ((b * cIn + ci) * h + y) * width;
+            for (let xx = 0; xx < width; xx++) plane[dst + xx] = x[src + xx] - zeroPoint;
+          } else {
+            const src = (b * h + y) * width * cIn + ci;
+            for (let xx = 0; xx < width; xx++) plane[dst + xx] = x[src + xx * cIn] - zeroPoint;
+          }
         }
       }
       let absSum = 0;
@@ -80,21 +98,41 @@ export function depthwiseConv2dIntRequantize(
       const low = plan.low[c];
       const offset = plan.offset[c];
       const fast = 255 * absSum + Math.abs(bias) < plan.limit[c];
-      const outBase = b * outH * outW * C + c;
+      // Output (oy, ox) of this channel is out[outBase + oy·rowStep + ox·step].
+      const outBase = planesOut ? (b * C + c) * outH * outW : b * outH * outW * C + c;
+      const step = planesOut ? 1 : C;
+      const rowStep = outW * step;
       if (fast && bytes && is3x3) {
         const w0 = wc[0], w1 = wc[1], w2 = wc[2], w3 = wc[3], w4 = wc[4], w5 = wc[5], w6 = wc[6], w7 = wc[7], w8 = wc[8];
         const o8 = out as Uint8Array;
         for (let oy = 0; oy < outH; oy++) {
-          let r0 = oy * strideH * pw;
-          let at = outBase + oy * outW * C;
-          for (let ox = 0; ox < outW; ox++, r0 += strideW, at += C) {
-            const r1 = r0 + pw;
-            const r2 = r1 + pw;
+          const r0 = oy * strideH * pw;
+          const r1 = r0 + pw;
+          const r2 = r1 + pw;
+          let at = outBase + oy * rowStep;
+          if (strideW === 1) {
+            // Columns ox and ox+1 of the window carried over from the previous output: three
+            // new plane values per output instead of nine (as plane-correlate.ts does).
+            let a0 = plane[r0], a1 = plane[r1], a2 = plane[r2];
+            let b0 = plane[r0 + 1], b1 = plane[r1 + 1], b2 = plane[r2 + 1];
+            for (let ox = 0; ox < outW; ox++, at += step) {
+              const c0 = plane[r0 + ox + 2], c1 = plane[r1 + ox + 2], c2 = plane[r2 + ox + 2];
+              const s = a0 * w0 + b0 * w1 + c0 * w2 + a1 * w3 + b1 * w4 + c1 * w5 + a2 * w6 + b2 * w7 + c2 * w8;
+              a0 = b0; a1 = b1; a2 = b2;
+              b0 = c0; b1 = c1; b2 = c2;
+              // clamp to [qmin, qmax] with int32 bit operations (see requantize-channels.ts)
+              let v = (Math.floor((s + bias) * scale + addend) + low) | 0;
+              v &= ~(v >> 31);
+              v -= range;
+              o8[at] = (v & (v >> 31)) + range + qmin;
+            }
+            continue;
+          }
+          for (let ox = 0, q = 0; ox < outW; ox++, q += strideW, at += step) {
             const s =
-              plane[r0] * w0 + plane[r0 + 1] * w1 + plane[r0 + 2] * w2 +
-              plane[r1] * w3 + plane[r1 + 1] * w4 + plane[r1 + 2] * w5 +
-              plane[r2] * w6 + plane[r2 + 1] * w7 + plane[r2 + 2] * w8;
-            // clamp to [qmin, qmax] with int32 bit operations (see requantize-channels.ts)
+              plane[r0 + q] * w0 + plane[r0 + q + 1] * w1 + plane[r0 + q + 2] * w2 +
+              plane[r1 + q] * w3 + plane[r1 + q + 1] * w4 + plane[r1 + q + 2] * w5 +
+              plane[r2 + q] * w6 + plane[r2 + q + 1] * w7 + plane[r2 + q + 2] * w8;
             let v = (Math.floor((s + bias) * scale + addend) + low) | 0;
             v &= ~(v >> 31);
             v -= range;
@@ -108,7 +146,7 @@ export function depthwiseConv2dIntRequantize(
           const at = oy * strideH * pw + ox * strideW;
           let s = 0;
           for (let t = 0; t < taps; t++) s += plane[at + tapOffset[t]] * wc[t];
-          const at2 = outBase + (oy * outW + ox) * C;
+          const at2 = outBase + oy * rowStep + ox * step;
           if (fast) {
             const v = Math.floor((s + bias) * scale + addend) + offset;
             out[at2] = v < qmin ? qmin : v > qmax ? qmax : v;

@@ -61,26 +61,42 @@ export function prepackInt8Requantize(w: ArrayLike<number>, n: number, k: number
   return { kind: 'int8-requantize', n, k, pairs, bound };
 }
 
+/** Where output (i, j) goes: out[start + i·row + j·column]. */
+export interface OutputStrides {
+  start: number;
+  /** Distance between rows (N for row-major output, 1 for channel planes). */
+  row: number;
+  /** Distance between channels (1 for row-major output, the plane size for channel planes). */
+  column: number;
+}
+
 /**
- * Rows [0, m) of A, read from a[aStart ..], requantized into out[outStart + i·N + j] (uint8 codes
- * or int32, as the plan's range allows).
+ * Rows [0, m) of A, read from a[aStart ..], requantized into out (uint8 codes or int32, as the
+ * plan's range allows): by default row-major at out[i·N + j]; `strides` can place the output
+ * elsewhere, e.g. as channel planes (row 1, column h·w) for a depthwise layer to read.
  */
 export function gemmInt8Requantize(
-  m: number, a: Uint8Array, w: Int8RequantizePanels, plan: RequantizeChannelsPlan, out: Uint8Array | Int32Array, aStart = 0, outStart = 0,
+  m: number, a: Uint8Array, w: Int8RequantizePanels, plan: RequantizeChannelsPlan, out: Uint8Array | Int32Array, aStart = 0,
+  strides: OutputStrides = { start: 0, row: w.n, column: 1 },
 ): void {
   const { n, k, pairs } = w;
-  checkDims('gemmInt8Requantize', { m, aStart, outStart });
+  const { start: outStart, row: rowStride, column: colStride } = strides;
+  checkDims('gemmInt8Requantize', { m, aStart, outStart, rowStride, colStride });
   if (plan.channels !== n) throw new Error(`gemmInt8Requantize: the output stage has ${plan.channels} channels, the weights ${n}`);
   checkLength('gemmInt8Requantize', 'a', a, aStart + m * k, `${m}x${k} from ${aStart}`);
-  checkLength('gemmInt8Requantize', 'out', out, outStart + m * n, `${m}x${n} from ${outStart}`);
+  if (m > 0 && n > 0) {
+    const last = outStart + (m - 1) * rowStride + (n - 1) * colStride;
+    checkLength('gemmInt8Requantize', 'out', out, last + 1, `${m}x${n} at ${outStart} with strides ${rowStride}, ${colStride}`);
+  }
   if (out instanceof Uint8Array && (plan.qmin < 0 || plan.qmax > 255)) {
     throw new Error(`gemmInt8Requantize: range [${plan.qmin}, ${plan.qmax}] does not fit a Uint8Array output`);
   }
   let checked = false;
   for (let j = 0; j < n; j++) if (!(w.bound[j] + Math.abs(plan.bias[j]) < plan.limit[j])) checked = true;
-  // 0: uint8 without checks (the common case), 1: int32 without checks, 2: checked. Direct calls
-  // (not a function variable) let V8 inline each store into the tile loop.
+  // 0: uint8 without checks (the common case), 1: int32 without checks, 2: checked.
   const mode = checked ? 2 : out instanceof Uint8Array ? 0 : 1;
+  const { bias, scale, addend, offset, low, qmin, qmax } = plan;
+  const range = qmax - qmin;
   for (let i = 0; i < m; i += 4) {
     const rows = m - i < 4 ? m - i : 4;
     const a0 = aStart + i * k;
@@ -88,7 +104,7 @@ export function gemmInt8Requantize(
     const a1 = rows > 1 ? a0 + k : a0;
     const a2 = rows > 2 ? a1 + k : a0;
     const a3 = rows > 3 ? a2 + k : a0;
-    const o = outStart + i * n;
+    const o = outStart + i * rowStride;
     for (let j = 0; j < n; j += 4) {
       const w0 = (j >> 1) * k;
       const w1 = w0 + k;
@@ -117,73 +133,53 @@ export function gemmInt8Requantize(
       const h01 = s01 * INV_S + ROUNDER - ROUNDER, h11 = s11 * INV_S + ROUNDER - ROUNDER;
       const h21 = s21 * INV_S + ROUNDER - ROUNDER, h31 = s31 * INV_S + ROUNDER - ROUNDER;
       const cols = n - j < 4 ? n - j : 4;
-      const at = o + j;
-      const l00 = s00 - h00 * S, l10 = s10 - h10 * S, l20 = s20 - h20 * S, l30 = s30 - h30 * S;
-      const l01 = s01 - h01 * S, l11 = s11 - h11 * S, l21 = s21 - h21 * S, l31 = s31 - h31 * S;
-      if (mode === 0 && rows === 4 && cols === 4) {
-        storeBytes(out as Uint8Array, at, n, 4, j, l00, l10, l20, l30, plan);
-        storeBytes(out as Uint8Array, at + 1, n, 4, j + 1, h00, h10, h20, h30, plan);
-        storeBytes(out as Uint8Array, at + 2, n, 4, j + 2, l01, l11, l21, l31, plan);
-        storeBytes(out as Uint8Array, at + 3, n, 4, j + 3, h01, h11, h21, h31, plan);
+      // Column q of the tile, row r at TILE[4q + r]: the split channels.
+      TILE[0] = s00 - h00 * S; TILE[1] = s10 - h10 * S; TILE[2] = s20 - h20 * S; TILE[3] = s30 - h30 * S;
+      TILE[4] = h00; TILE[5] = h10; TILE[6] = h20; TILE[7] = h30;
+      TILE[8] = s01 - h01 * S; TILE[9] = s11 - h11 * S; TILE[10] = s21 - h21 * S; TILE[11] = s31 - h31 * S;
+      TILE[12] = h01; TILE[13] = h11; TILE[14] = h21; TILE[15] = h31;
+      if (mode === 2) {
+        storeChecked(out, o + j * colStride, rowStride, colStride, rows, cols, j, plan);
         continue;
       }
-      const store: Store = mode === 0 ? (storeBytes as Store) : mode === 1 ? storeWide : storeChecked;
-      store(out, at, n, rows, j, l00, l10, l20, l30, plan);
-      if (cols > 1) store(out, at + 1, n, rows, j + 1, h00, h10, h20, h30, plan);
-      if (cols > 2) store(out, at + 2, n, rows, j + 2, l01, l11, l21, l31, plan);
-      if (cols > 3) store(out, at + 3, n, rows, j + 3, h01, h11, h21, h31, plan);
+      for (let q = 0; q < cols; q++) {
+        const c = j + q;
+        const b = bias[c];
+        const sc = scale[c];
+        const ad = addend[c];
+        let at = o + c * colStride;
+        if (mode === 0) {
+          const lo = low[c];
+          for (let r = 0; r < rows; r++, at += rowStride) {
+            // clamp to [qmin, qmax] with int32 bit operations (see requantize-channels.ts)
+            let v = (Math.floor((TILE[4 * q + r] + b) * sc + ad) + lo) | 0;
+            v &= ~(v >> 31);
+            v -= range;
+            out[at] = (v & (v >> 31)) + range + qmin;
+          }
+        } else {
+          const off = offset[c];
+          for (let r = 0; r < rows; r++, at += rowStride) {
+            const v = Math.floor((TILE[4 * q + r] + b) * sc + ad) + off;
+            out[at] = v < qmin ? qmin : v > qmax ? qmax : v;
+          }
+        }
+      }
     }
   }
 }
 
-type Store = (out: Uint8Array | Int32Array, at: number, stride: number, rows: number, c: number,
-  x0: number, x1: number, x2: number, x3: number, plan: RequantizeChannelsPlan) => void;
-
-/** uint8 output, no range check needed: floor(x·M + F) + offset, clamped with bit operations. */
-function storeBytes(out: Uint8Array, at: number, stride: number, rows: number, c: number, x0: number, x1: number, x2: number, x3: number, plan: RequantizeChannelsPlan): void {
-  const b = plan.bias[c];
-  const s = plan.scale[c];
-  const ad = plan.addend[c];
-  const low = plan.low[c];
-  const qmin = plan.qmin;
-  const range = plan.qmax - qmin;
-  let v = (Math.floor((x0 + b) * s + ad) + low) | 0;
-  v &= ~(v >> 31);
-  v -= range;
-  out[at] = (v & (v >> 31)) + range + qmin;
-  if (rows < 2) return;
-  v = (Math.floor((x1 + b) * s + ad) + low) | 0;
-  v &= ~(v >> 31);
-  v -= range;
-  out[at + stride] = (v & (v >> 31)) + range + qmin;
-  if (rows < 3) return;
-  v = (Math.floor((x2 + b) * s + ad) + low) | 0;
-  v &= ~(v >> 31);
-  v -= range;
-  out[at + 2 * stride] = (v & (v >> 31)) + range + qmin;
-  if (rows < 4) return;
-  v = (Math.floor((x3 + b) * s + ad) + low) | 0;
-  v &= ~(v >> 31);
-  v -= range;
-  out[at + 3 * stride] = (v & (v >> 31)) + range + qmin;
-}
-
-/** int32 output, no range check needed. */
-const storeWide: Store = (out, at, stride, rows, c, x0, x1, x2, x3, plan) => {
-  const xs = [x0, x1, x2, x3];
-  for (let r = 0; r < rows; r++) {
-    const v = Math.floor((xs[r] + plan.bias[c]) * plan.scale[c] + plan.addend[c]) + plan.offset[c];
-    out[at + r * stride] = v < plan.qmin ? plan.qmin : v > plan.qmax ? plan.qmax : v;
-  }
-};
+const TILE = new Float64Array(16);
 
 /** Any output, each element checked against the fast path's bound (else exact BigInt). */
-const storeChecked: Store = (out, at, stride, rows, c, x0, x1, x2, x3, plan) => {
-  const xs = [x0, x1, x2, x3];
-  for (let r = 0; r < rows; r++) {
-    const x = (xs[r] + plan.bias[c]) | 0;
-    const lim = plan.limit[c];
-    const v = (x < lim && x > -lim ? Math.floor(x * plan.scale[c] + plan.addend[c]) : rescaleWithFraction(x, plan.multiplier[c], plan.shift[c], plan.fraction[c])) + plan.offset[c];
-    out[at + r * stride] = v < plan.qmin ? plan.qmin : v > plan.qmax ? plan.qmax : v;
+function storeChecked(out: Uint8Array | Int32Array, at: number, rowStride: number, colStride: number, rows: number, cols: number, j: number, plan: RequantizeChannelsPlan): void {
+  for (let q = 0; q < cols; q++) {
+    const c = j + q;
+    for (let r = 0; r < rows; r++) {
+      const x = (TILE[4 * q + r] + plan.bias[c]) | 0;
+      const lim = plan.limit[c];
+      const v = (x < lim && x > -lim ? Math.floor(x * plan.scale[c] + plan.addend[c]) : rescaleWithFraction(x, plan.multiplier[c], plan.shift[c], plan.fraction[c])) + plan.offset[c];
+      out[at + q * colStride + r * rowStride] = v < plan.qmin ? plan.qmin : v > plan.qmax ? plan.qmax : v;
+    }
   }
-};
+}

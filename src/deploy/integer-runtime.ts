@@ -31,7 +31,7 @@ import { prepareRequantizeChannels, requantizeChannels, type RequantizeChannelsP
 import { depthwiseConv2dIntReference } from '../../kernels/int/depthwise-conv2d-int-reference';
 import { depthwiseConv2dInt } from '../../kernels/int/depthwise-conv2d-int';
 import { depthwiseConv2dIntRequantize } from '../../kernels/int/depthwise-conv2d-int-requantize';
-import { gemmInt8Requantize, prepackInt8Requantize, REQUANTIZE_MAX_K } from '../../kernels/int/gemm-int8-requantize';
+import { gemmInt8Requantize, prepackInt8Requantize, REQUANTIZE_MAX_K, type OutputStrides } from '../../kernels/int/gemm-int8-requantize';
 import { im2colInt } from '../../kernels/int/im2col-int';
 import { maxPool2dInt } from '../../kernels/int/max-pool2d-int';
 import { globalSumPool2dInt } from '../../kernels/int/global-sum-pool2d-int';
@@ -83,8 +83,31 @@ function decodeCodes(w: PackedWeights): Uint8Array {
 /** A GEMM bound to one layer's prepacked weights: acc[rows×N] = A[rows×K]·Wᵀ (A uint8 codes). */
 type Gemm = (rows: number, a: Uint8Array, acc: Int32Array) => void;
 
-/** A GEMM with its output stage: out[outStart ..] = requantize(A[rows×K]·Wᵀ). */
-type GemmRequantize = (rows: number, a: Uint8Array, out: Buffer, outStart: number) => void;
+/** A GEMM with its output stage: out[...] = requantize(A[rows×K]·Wᵀ), placed by `strides`. */
+type GemmRequantize = (rows: number, a: Uint8Array, out: Buffer, strides: OutputStrides) => void;
+
+/** Does this conv run on the plane-by-plane kernel (fast kernels: depthwise, or one input channel)? */
+function planeKernel(op: IntegerModel['ops'][number], model: IntegerModel, kernels: KernelSet): boolean {
+  return op.op === 'conv' && (op.depthwise || (kernels === 'fast' && model.tensors[op.input].shape[2] === 1));
+}
+
+/**
+ * Tensors worth storing as channel planes ([n][c][h][w]) instead of NHWC: those whose every
+ * consumer is a plane-by-plane conv and whose producer can write planes (a plane kernel, or a
+ * fused GEMM). The depthwise kernel then reads each plane contiguously instead of gathering it
+ * with a stride of C. Fast kernels only; the model output is never a plane tensor.
+ */
+function planeTensors(model: IntegerModel, kernels: KernelSet): Set<number> {
+  const planes = new Set<number>();
+  if (kernels !== 'fast') return planes;
+  for (const op of model.ops) {
+    if (op.op !== 'conv' || op.output === model.output.tensor || model.tensors[op.output].shape.length !== 3) continue;
+    const producerOk = planeKernel(op, model, kernels) || op.weights.cols <= REQUANTIZE_MAX_K;
+    const consumers = model.ops.filter((o) => ('input' in o && o.input === op.output) || (o.op === 'add' && (o.a === op.output || o.b === op.output)));
+    if (producerOk && consumers.length > 0 && consumers.every((o) => planeKernel(o, model, kernels))) planes.add(op.output);
+  }
+  return planes;
+}
 
 function makeGemm(w: PackedWeights, values: Int8Array, kernels: KernelSet): Gemm {
   const n = w.rows;
@@ -169,6 +192,8 @@ export class IntegerRuntime {
   private acc = new Int32Array(0);
   private readonly steps: Step[];
   private readonly sizes: number[];
+  /** Tensors stored as channel planes (see planeTensors). */
+  private readonly planes: Set<number>;
 
   constructor(model: IntegerModel, opts: RuntimeOptions = {}) {
     validateModel(model, 'IntegerRuntime');
@@ -176,6 +201,7 @@ export class IntegerRuntime {
     this.kernels = opts.kernels ?? 'fast';
     if (!['fast', 'reference', 'mirror'].includes(this.kernels)) throw new Error(`IntegerRuntime: kernels must be 'fast', 'reference' or 'mirror', got '${this.kernels}'`);
     this.sizes = model.tensors.map((t) => t.shape.reduce((a, b) => a * b, 1));
+    this.planes = planeTensors(model, this.kernels);
     this.steps = model.ops.map((op) => this.prepare(op));
   }
 
@@ -215,10 +241,15 @@ export class IntegerRuntime {
     return out;
   }
 
-  /** The integer values of a tensor after the last run (for tests and inspection), batch-major. */
+  /** The integer values of a tensor after the last run (for tests and inspection), batch-major NHWC. */
   tensorData(id: number, batch: number): Buffer {
     if (!this.buffers[id]) throw new Error(`IntegerRuntime.tensorData: no tensor ${id} (have ${this.buffers.length}) or nothing was run yet`);
-    return this.buffers[id].subarray(0, batch * this.sizes[id]);
+    const data = this.buffers[id].subarray(0, batch * this.sizes[id]);
+    if (!this.planes.has(id)) return data;
+    const [h, w, c] = this.model.tensors[id].shape;
+    const out = data instanceof Uint8Array ? new Uint8Array(data.length) : new Int32Array(data.length);
+    for (let b = 0; b < batch; b++) for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) out[(b * h * w + p) * c + ch] = data[(b * c + ch) * h * w + p];
+    return out;
   }
 
   private ensure(batch: number): void {
@@ -253,13 +284,14 @@ export class IntegerRuntime {
     const st = stage(params, w.rows, outType);
     if (this.kernels === 'fast' && w.cols <= REQUANTIZE_MAX_K) {
       const panels = prepackInt8Requantize(values, w.rows, w.cols);
-      return (rows, a, out, outStart) => gemmInt8Requantize(rows, a, panels, st.plan, out, 0, outStart);
+      return (rows, a, out, strides) => gemmInt8Requantize(rows, a, panels, st.plan, out, 0, strides);
     }
     const gemm = makeGemm(w, values, this.kernels);
-    return (rows, a, out, outStart) => {
+    return (rows, a, out, strides) => {
+      if (strides.column !== 1) throw new Error('IntegerRuntime: channel-plane output needs the fused kernel');
       const acc = this.scratchAcc(rows * w.rows);
       gemm(rows, a, acc);
-      this.requantize(rows, acc, st, out, outStart);
+      this.requantize(rows, acc, st, out, strides.start);
     };
   }
 
@@ -322,7 +354,8 @@ export class IntegerRuntime {
           const perBlock = Math.max(1, Math.floor(BLOCK_ELEMENTS / outSize));
           if (this.kernels === 'fast') {
             const pg = { ...p, groups: cIn };
-            return (batch) => depthwiseConv2dIntRequantize({ ...pg, n: batch }, buf(op.input) as Uint8Array, z, wt, st.plan, buf(op.output));
+            const layouts = { input: this.planes.has(op.input) ? 'planes' : 'nhwc', output: this.planes.has(op.output) ? 'planes' : 'nhwc' } as const;
+            return (batch) => depthwiseConv2dIntRequantize({ ...pg, n: batch }, buf(op.input) as Uint8Array, z, wt, st.plan, buf(op.output), layouts);
           }
           return (batch) => {
             const x = buf(op.input) as Uint8Array;
@@ -342,15 +375,20 @@ export class IntegerRuntime {
         const layer = this.gemmRequantize(op.weights, values, channelParams(op.requant, zeroPointBias(values, cOut, K, z)), outT.type);
         const pointwise = p.kh === 1 && p.kw === 1 && p.strideH === 1 && p.strideW === 1 && p.padH === 0 && p.padW === 0;
         const block = Math.max(8, Math.floor(BLOCK_ELEMENTS / Math.max(cOut, K)));
+        const P = outH * outW;
+        const planesOut = this.planes.has(op.output);
         return (batch) => {
           const x = buf(op.input) as Uint8Array;
           const out = buf(op.output);
-          const M = batch * outH * outW;
           const pb = { ...p, n: batch };
-          for (let r0 = 0; r0 < M; r0 += block) {
-            const rows = Math.min(block, M - r0);
-            const a = pointwise ? x.subarray(r0 * K, (r0 + rows) * K) : im2colInt(pb, x, z, this.scratchCol(block * K), r0, rows);
-            layer(rows, a, out, r0 * cOut);
+          // Row blocks within each image (a channel-plane output needs the image of every row).
+          for (let b = 0; b < batch; b++) {
+            for (let r = 0; r < P; r += block) {
+              const rows = Math.min(block, P - r);
+              const r0 = b * P + r;
+              const a = pointwise ? x.subarray(r0 * K, (r0 + rows) * K) : im2colInt(pb, x, z, this.scratchCol(block * K), r0, rows);
+              layer(rows, a, out, planesOut ? { start: b * cOut * P + r, row: 1, column: P } : { start: r0 * cOut, row: cOut, column: 1 });
+            }
           }
         };
       }
@@ -366,7 +404,7 @@ export class IntegerRuntime {
           const out = buf(op.output);
           for (let r0 = 0; r0 < batch; r0 += block) {
             const rows = Math.min(block, batch - r0);
-            layer(rows, x.subarray(r0 * K, (r0 + rows) * K), out, r0 * N);
+            layer(rows, x.subarray(r0 * K, (r0 + rows) * K), out, { start: r0 * N, row: N, column: 1 });
           }
         };
       }

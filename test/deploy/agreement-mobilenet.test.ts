@@ -14,7 +14,7 @@ import { IntegerRuntime } from '../../src/deploy/integer-runtime';
 import type { QuantizeConfig } from '../../src/quant/quantize';
 import { barsData, compare, trainQuantized } from './small-models';
 
-const SIZE = 12;
+const SIZE = 10;
 const train = barsData(256, SIZE, 4, 5);
 const test = barsData(150, SIZE, 4, 6);
 
@@ -31,7 +31,7 @@ const configs: [string, QuantizeConfig][] = [
 
 for (const [label, config] of configs) {
   t.test(`MobileNetV2-tiny, ${label}: integer top-1 agrees with the fake-quant model`, async (t) => {
-    const net = trainQuantized(tinyMobileNet(), config, train, 40);
+    const net = trainQuantized(tinyMobileNet(), config, train, 36);
     const model = convertToInteger(net, { inputShape: [1, SIZE, SIZE] });
     const ops = model.ops.map((o) => o.op);
     t.ok(ops.filter((o) => o === 'add').length >= 2 && model.ops.some((o) => o.op === 'conv' && o.depthwise), 'residual adds and depthwise convs');

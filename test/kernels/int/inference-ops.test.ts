@@ -317,7 +317,7 @@ t.test('gemmInt8Requantize = reference GEMM + reference output stage (tails, uin
     const want = wide ? new Int32Array(m * N) : new Uint8Array(m * N);
     requantizeChannelsReference(m, N, acc, params, want);
     const got = wide ? new Int32Array(m * N + 2) : new Uint8Array(m * N + 2);
-    gemmInt8Requantize(m, a, prepackInt8Requantize(w, N, K), prepareRequantizeChannels(N, params, wide ? 'int32' : 'uint8'), got, 5, 2);
+    gemmInt8Requantize(m, a, prepackInt8Requantize(w, N, K), prepareRequantizeChannels(N, params, wide ? 'int32' : 'uint8'), got, 5, { start: 2, row: N, column: 1 });
     const d = firstDifference(got.subarray(2), want);
     if (d >= 0) t.fail(`m${m} N${N} K${K} ${wide ? 'int32' : 'uint8'}${checked ? ' checked' : ''}: element ${d} is ${got[2 + d]}, want ${want[d]}`);
     n++;
