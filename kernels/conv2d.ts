@@ -5,8 +5,9 @@
 // with K = (cIn/G)*kh*kw, P = outH*outW and col the im2col matrix (im2col.ts). A 1x1, stride-1,
 // unpadded convolution needs no im2col at all: the input plane block already is col.
 // Convolutions with one input channel per group (groups == cIn: depthwise, with a channel
-// multiplier up to 8) go to the direct loops of depthwise-conv2d.ts instead: there K = kh*kw is
-// too thin for GEMM to pay for its packing (measurements at `useDirect`).
+// multiplier up to 16; up to 8 for the input gradient) go to the direct loops of
+// depthwise-conv2d.ts instead: there K = kh*kw is too thin for GEMM to pay for its packing
+// (measurements at `useDirect`).
 //
 // Contract: every output (y, dx, dw, dbias) is overwritten, never accumulated; the autograd
 // engine sums fan-out itself. Scratch buffers come from a Workspace, so repeated calls allocate
@@ -29,12 +30,16 @@ function isPointwise(p: Conv2dParams): boolean {
  * Direct plane loops (depthwise-conv2d.ts) for one input channel per group with a small channel
  * multiplier; im2col + GEMM otherwise. Measured forward+backward, N=16, 3x3 pad 1, direct vs
  * im2col+GEMM: depthwise 144 ch 14x14 stride 1 14.2 vs 107 ms, stride 2 8.7 vs 57 ms; 16->32
- * (multiplier 2) 2.9 vs 11.7 ms; 8->64 7x7 1.5 vs 2.3 ms; 1->8 14x14 1.0 vs 1.4 ms; but
- * multiplier 16 and up favours GEMM (1->16 28x28 stride 2: 2.4 vs 1.7 ms; 1->32 56x56 stride 2:
- * 15.7 vs 10.7 ms; 1->64 28x28: 35.6 vs 29.9 ms), where each input plane feeds enough outputs.
+ * (multiplier 2) 2.9 vs 11.7 ms; 8->64 7x7 1.5 vs 2.3 ms; 1->8 14x14 1.0 vs 1.4 ms. With
+ * multiplier 16 and up each input plane feeds enough outputs for GEMM to catch up, first in the
+ * input gradient. N=64, CPU time, direct vs GEMM, forward / weight gradient / input gradient:
+ * 1->16 28x28 4.4 vs 5.3 / 5.6 vs 6.9 / 6.5 vs 6.5 ms; 1->16 stride 2 1.6 vs 1.7 / 1.6 vs 1.8 /
+ * 2.7 vs 1.8; 1->32 28x28 12.7 vs 15.5 / 11.1 vs 13.8 / 17.6 vs 12.3; 1->32 56x56 stride 2
+ * 11.3 vs 8.9 / 11.3 vs 11.6 / 20.5 vs 12.3; 1->64 28x28 16.7 vs 16.0 / 21.3 vs 20.6. Hence
+ * multipliers up to 16 go direct, except the input gradient (up to 8).
  */
-function useDirect(p: Conv2dParams): boolean {
-  return p.groups === p.cIn && p.cOut / p.cIn <= 8;
+function useDirect(p: Conv2dParams, pass: 'forward' | 'backwardInput' | 'backwardWeight'): boolean {
+  return p.groups === p.cIn && p.cOut / p.cIn <= (pass === 'backwardInput' ? 8 : 16);
 }
 
 /** y = conv(x, w) + bias (bias may be null). */
@@ -47,7 +52,7 @@ export function conv2d(
   checkConvArray('conv2d', 'w', w, shapes.w);
   checkConvArray('conv2d', 'y', y, shapes.y);
   if (bias) checkConvArray('conv2d', 'bias', bias, shapes.bias);
-  if (useDirect(p)) {
+  if (useDirect(p, 'forward')) {
     depthwiseConv2d(p, x, w, bias, y, ws);
     return;
   }
@@ -87,7 +92,7 @@ export function conv2dBackwardInput(
   checkConvArray('conv2dBackwardInput', 'dy', dy, shapes.y);
   checkConvArray('conv2dBackwardInput', 'w', w, shapes.w);
   checkConvArray('conv2dBackwardInput', 'dx', dx, shapes.x);
-  if (useDirect(p)) {
+  if (useDirect(p, 'backwardInput')) {
     depthwiseConv2dBackwardInput(p, dy, w, dx, ws);
     return;
   }
@@ -123,7 +128,7 @@ export function conv2dBackwardWeight(
   checkConvArray('conv2dBackwardWeight', 'x', x, shapes.x);
   checkConvArray('conv2dBackwardWeight', 'dy', dy, shapes.y);
   checkConvArray('conv2dBackwardWeight', 'dw', dw, shapes.w);
-  if (useDirect(p)) {
+  if (useDirect(p, 'backwardWeight')) {
     depthwiseConv2dBackwardWeight(p, x, dy, dw, ws);
     return;
   }
