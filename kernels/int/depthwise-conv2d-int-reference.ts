@@ -9,14 +9,14 @@ import { conv2dOutputSize, isDepthwise, validateConv2dParams, type Conv2dParams 
 import { checkLength } from './validate';
 
 /** Checks shared by the reference and the fast kernel. */
-export function checkDepthwiseInt(fn: string, p: Conv2dParams, x: Uint8Array, zeroPoint: number, w: Int8Array, out: Int32Array | null): void {
+export function checkDepthwiseInt(fn: string, p: Conv2dParams, x: Uint8Array | null, zeroPoint: number, w: Int8Array, out: Int32Array | null): void {
   validateConv2dParams(p, fn);
   if (!isDepthwise(p)) throw new Error(`${fn}: needs groups == cIn == cOut, got groups ${p.groups}, cIn ${p.cIn}, cOut ${p.cOut}`);
   if (!Number.isInteger(zeroPoint) || zeroPoint < 0 || zeroPoint > 255) {
     throw new Error(`${fn}: zeroPoint must be an integer in [0, 255], got ${zeroPoint}`);
   }
   const { outH, outW } = conv2dOutputSize(p);
-  checkLength(fn, 'x', x, p.n * p.h * p.w * p.cIn, `NHWC [${p.n}, ${p.h}, ${p.w}, ${p.cIn}]`);
+  if (x) checkLength(fn, 'x', x, p.n * p.h * p.w * p.cIn, `NHWC [${p.n}, ${p.h}, ${p.w}, ${p.cIn}]`);
   checkLength(fn, 'w', w, p.kh * p.kw * p.cIn, `[${p.kh}, ${p.kw}, ${p.cIn}]`);
   if (out) checkLength(fn, 'out', out, p.n * outH * outW * p.cOut, `NHWC [${p.n}, ${outH}, ${outW}, ${p.cOut}]`);
 }

@@ -61,13 +61,16 @@ export function prepackInt8Requantize(w: ArrayLike<number>, n: number, k: number
   return { kind: 'int8-requantize', n, k, pairs, bound };
 }
 
-/** Where output (i, j) goes: out[start + i·row + j·column]. */
+/** Where output (i, j) goes: out[start + i·row + floor(i / wrap)·gap + j·column]. */
 export interface OutputStrides {
   start: number;
   /** Distance between rows (N for row-major output, 1 for channel planes). */
   row: number;
   /** Distance between channels (1 for row-major output, the plane size for channel planes). */
   column: number;
+  /** Every `wrap` rows, skip `gap` more (the border of padded planes); 0 or absent: never. */
+  wrap?: number;
+  gap?: number;
 }
 
 /**
@@ -81,11 +84,14 @@ export function gemmInt8Requantize(
 ): void {
   const { n, k, pairs } = w;
   const { start: outStart, row: rowStride, column: colStride } = strides;
-  checkDims('gemmInt8Requantize', { m, aStart, outStart, rowStride, colStride });
+  const wrap = strides.wrap ?? 0;
+  const gap = strides.gap ?? 0;
+  checkDims('gemmInt8Requantize', { m, aStart, outStart, rowStride, colStride, wrap, gap });
+  const rowAt = (i: number): number => outStart + i * rowStride + (wrap > 0 ? Math.floor(i / wrap) * gap : 0);
   if (plan.channels !== n) throw new Error(`gemmInt8Requantize: the output stage has ${plan.channels} channels, the weights ${n}`);
   checkLength('gemmInt8Requantize', 'a', a, aStart + m * k, `${m}x${k} from ${aStart}`);
   if (m > 0 && n > 0) {
-    const last = outStart + (m - 1) * rowStride + (n - 1) * colStride;
+    const last = rowAt(m - 1) + (n - 1) * colStride;
     checkLength('gemmInt8Requantize', 'out', out, last + 1, `${m}x${n} at ${outStart} with strides ${rowStride}, ${colStride}`);
   }
   if (out instanceof Uint8Array && (plan.qmin < 0 || plan.qmax > 255)) {
@@ -93,8 +99,9 @@ export function gemmInt8Requantize(
   }
   let checked = false;
   for (let j = 0; j < n; j++) if (!(w.bound[j] + Math.abs(plan.bias[j]) < plan.limit[j])) checked = true;
-  // 0: uint8 without checks (the common case), 1: int32 without checks, 2: checked.
-  const mode = checked ? 2 : out instanceof Uint8Array ? 0 : 1;
+  // 0: no checks, bit-operation clamp (every uint8 output, narrow int32 ranges); 1: no checks,
+  // an int32 range too wide for it; 2: checked.
+  const mode = checked ? 2 : plan.narrow ? 0 : 1;
   const { bias, scale, addend, offset, low, qmin, qmax } = plan;
   const range = qmax - qmin;
   for (let i = 0; i < m; i += 4) {
@@ -104,7 +111,15 @@ export function gemmInt8Requantize(
     const a1 = rows > 1 ? a0 + k : a0;
     const a2 = rows > 2 ? a1 + k : a0;
     const a3 = rows > 3 ? a2 + k : a0;
-    const o = outStart + i * rowStride;
+    // Output offsets of the tile's rows (rows past the end repeat the last real one, unused).
+    const ro0 = rowAt(i);
+    const ro1 = rows > 1 ? rowAt(i + 1) : ro0;
+    const ro2 = rows > 2 ? rowAt(i + 2) : ro0;
+    const ro3 = rows > 3 ? rowAt(i + 3) : ro0;
+    ROWS[0] = ro0;
+    ROWS[1] = ro1;
+    ROWS[2] = ro2;
+    ROWS[3] = ro3;
     for (let j = 0; j < n; j += 4) {
       const w0 = (j >> 1) * k;
       const w1 = w0 + k;
@@ -133,13 +148,102 @@ export function gemmInt8Requantize(
       const h01 = s01 * INV_S + ROUNDER - ROUNDER, h11 = s11 * INV_S + ROUNDER - ROUNDER;
       const h21 = s21 * INV_S + ROUNDER - ROUNDER, h31 = s31 * INV_S + ROUNDER - ROUNDER;
       const cols = n - j < 4 ? n - j : 4;
+      if (mode === 0 && rows === 4 && cols === 4) {
+        // The whole tile written out (V8 does not unroll loops): per channel its constants, then
+        // four rows, each clamped to [qmin, qmax] with int32 bit operations (requantize-channels.ts).
+        {
+          const c = j + 0;
+          const b = bias[c], sc = scale[c], ad = addend[c], lo = low[c];
+          const cc = c * colStride;
+          let v = (Math.floor((s00 - h00 * S + b) * sc + ad) + lo) | 0;
+          v &= ~(v >> 31);
+          v -= range;
+          out[ro0 + cc] = (v & (v >> 31)) + range + qmin;
+          v = (Math.floor((s10 - h10 * S + b) * sc + ad) + lo) | 0;
+          v &= ~(v >> 31);
+          v -= range;
+          out[ro1 + cc] = (v & (v >> 31)) + range + qmin;
+          v = (Math.floor((s20 - h20 * S + b) * sc + ad) + lo) | 0;
+          v &= ~(v >> 31);
+          v -= range;
+          out[ro2 + cc] = (v & (v >> 31)) + range + qmin;
+          v = (Math.floor((s30 - h30 * S + b) * sc + ad) + lo) | 0;
+          v &= ~(v >> 31);
+          v -= range;
+          out[ro3 + cc] = (v & (v >> 31)) + range + qmin;
+        }
+        {
+          const c = j + 1;
+          const b = bias[c], sc = scale[c], ad = addend[c], lo = low[c];
+          const cc = c * colStride;
+          let v = (Math.floor((h00 + b) * sc + ad) + lo) | 0;
+          v &= ~(v >> 31);
+          v -= range;
+          out[ro0 + cc] = (v & (v >> 31)) + range + qmin;
+          v = (Math.floor((h10 + b) * sc + ad) + lo) | 0;
+          v &= ~(v >> 31);
+          v -= range;
+          out[ro1 + cc] = (v & (v >> 31)) + range + qmin;
+          v = (Math.floor((h20 + b) * sc + ad) + lo) | 0;
+          v &= ~(v >> 31);
+          v -= range;
+          out[ro2 + cc] = (v & (v >> 31)) + range + qmin;
+          v = (Math.floor((h30 + b) * sc + ad) + lo) | 0;
+          v &= ~(v >> 31);
+          v -= range;
+          out[ro3 + cc] = (v & (v >> 31)) + range + qmin;
+        }
+        {
+          const c = j + 2;
+          const b = bias[c], sc = scale[c], ad = addend[c], lo = low[c];
+          const cc = c * colStride;
+          let v = (Math.floor((s01 - h01 * S + b) * sc + ad) + lo) | 0;
+          v &= ~(v >> 31);
+          v -= range;
+          out[ro0 + cc] = (v & (v >> 31)) + range + qmin;
+          v = (Math.floor((s11 - h11 * S + b) * sc + ad) + lo) | 0;
+          v &= ~(v >> 31);
+          v -= range;
+          out[ro1 + cc] = (v & (v >> 31)) + range + qmin;
+          v = (Math.floor((s21 - h21 * S + b) * sc + ad) + lo) | 0;
+          v &= ~(v >> 31);
+          v -= range;
+          out[ro2 + cc] = (v & (v >> 31)) + range + qmin;
+          v = (Math.floor((s31 - h31 * S + b) * sc + ad) + lo) | 0;
+          v &= ~(v >> 31);
+          v -= range;
+          out[ro3 + cc] = (v & (v >> 31)) + range + qmin;
+        }
+        {
+          const c = j + 3;
+          const b = bias[c], sc = scale[c], ad = addend[c], lo = low[c];
+          const cc = c * colStride;
+          let v = (Math.floor((h01 + b) * sc + ad) + lo) | 0;
+          v &= ~(v >> 31);
+          v -= range;
+          out[ro0 + cc] = (v & (v >> 31)) + range + qmin;
+          v = (Math.floor((h11 + b) * sc + ad) + lo) | 0;
+          v &= ~(v >> 31);
+          v -= range;
+          out[ro1 + cc] = (v & (v >> 31)) + range + qmin;
+          v = (Math.floor((h21 + b) * sc + ad) + lo) | 0;
+          v &= ~(v >> 31);
+          v -= range;
+          out[ro2 + cc] = (v & (v >> 31)) + range + qmin;
+          v = (Math.floor((h31 + b) * sc + ad) + lo) | 0;
+          v &= ~(v >> 31);
+          v -= range;
+          out[ro3 + cc] = (v & (v >> 31)) + range + qmin;
+        }
+        continue;
+      }
       // Column q of the tile, row r at TILE[4q + r]: the split channels.
       TILE[0] = s00 - h00 * S; TILE[1] = s10 - h10 * S; TILE[2] = s20 - h20 * S; TILE[3] = s30 - h30 * S;
       TILE[4] = h00; TILE[5] = h10; TILE[6] = h20; TILE[7] = h30;
       TILE[8] = s01 - h01 * S; TILE[9] = s11 - h11 * S; TILE[10] = s21 - h21 * S; TILE[11] = s31 - h31 * S;
       TILE[12] = h01; TILE[13] = h11; TILE[14] = h21; TILE[15] = h31;
       if (mode === 2) {
-        storeChecked(out, o + j * colStride, rowStride, colStride, rows, cols, j, plan);
+        storeChecked(out, colStride, rows, cols, j, plan);
         continue;
       }
       for (let q = 0; q < cols; q++) {
@@ -147,10 +251,11 @@ export function gemmInt8Requantize(
         const b = bias[c];
         const sc = scale[c];
         const ad = addend[c];
-        let at = o + c * colStride;
+        const cc = c * colStride;
         if (mode === 0) {
           const lo = low[c];
-          for (let r = 0; r < rows; r++, at += rowStride) {
+          for (let r = 0; r < rows; r++) {
+            const at = ROWS[r] + cc;
             // clamp to [qmin, qmax] with int32 bit operations (see requantize-channels.ts)
             let v = (Math.floor((TILE[4 * q + r] + b) * sc + ad) + lo) | 0;
             v &= ~(v >> 31);
@@ -159,7 +264,8 @@ export function gemmInt8Requantize(
           }
         } else {
           const off = offset[c];
-          for (let r = 0; r < rows; r++, at += rowStride) {
+          for (let r = 0; r < rows; r++) {
+            const at = ROWS[r] + cc;
             const v = Math.floor((TILE[4 * q + r] + b) * sc + ad) + off;
             out[at] = v < qmin ? qmin : v > qmax ? qmax : v;
           }
@@ -170,16 +276,17 @@ export function gemmInt8Requantize(
 }
 
 const TILE = new Float64Array(16);
+const ROWS = new Float64Array(4);
 
 /** Any output, each element checked against the fast path's bound (else exact BigInt). */
-function storeChecked(out: Uint8Array | Int32Array, at: number, rowStride: number, colStride: number, rows: number, cols: number, j: number, plan: RequantizeChannelsPlan): void {
+function storeChecked(out: Uint8Array | Int32Array, colStride: number, rows: number, cols: number, j: number, plan: RequantizeChannelsPlan): void {
   for (let q = 0; q < cols; q++) {
     const c = j + q;
     for (let r = 0; r < rows; r++) {
       const x = (TILE[4 * q + r] + plan.bias[c]) | 0;
       const lim = plan.limit[c];
       const v = (x < lim && x > -lim ? Math.floor(x * plan.scale[c] + plan.addend[c]) : rescaleWithFraction(x, plan.multiplier[c], plan.shift[c], plan.fraction[c])) + plan.offset[c];
-      out[at + q * colStride + r * rowStride] = v < plan.qmin ? plan.qmin : v > plan.qmax ? plan.qmax : v;
+      out[ROWS[r] + c * colStride] = v < plan.qmin ? plan.qmin : v > plan.qmax ? plan.qmax : v;
     }
   }
 }

@@ -23,6 +23,8 @@ export interface RequantizeChannelsPlan extends RequantizeChannelsParams {
   limit: Float64Array;
   /** offset - qmin: on the fast path the clamp runs as int32 bit operations on v + low. */
   low: Int32Array;
+  /** qmax - qmin < 2^30 (always for uint8): the bit-operation clamp applies. */
+  narrow: boolean;
 }
 
 const FAST_LIMIT = 2097152; // 2^21
@@ -30,6 +32,7 @@ const FAST_LIMIT = 2097152; // 2^21
 /** Validate the parameters of `channels` channels and precompute the fast path's constants. */
 export function prepareRequantizeChannels(channels: number, p: RequantizeChannelsParams, outType: 'uint8' | 'int32'): RequantizeChannelsPlan {
   checkRequantizeChannels('prepareRequantizeChannels', channels, p, outType === 'uint8' ? new Uint8Array(0) : new Int32Array(0));
+  const narrow = p.qmax - p.qmin < 2 ** 30;
   const scale = new Float64Array(channels);
   const addend = new Float64Array(channels);
   const limit = new Float64Array(channels);
@@ -37,13 +40,13 @@ export function prepareRequantizeChannels(channels: number, p: RequantizeChannel
     scale[j] = p.multiplier[j] * 2 ** (p.shift[j] - 31);
     addend[j] = p.fraction[j] / 65536 + 0.5;
     // The fast path's rounded value is below 2^30 + 2 in magnitude; with |offset - qmin| below
-    // 2^30 - 2 their sum is an int32, so a uint8 clamp can work on bits.
+    // 2^30 - 2 their sum is an int32, so a narrow range's clamp can work on bits.
     const low = p.offset[j] - p.qmin;
-    const lowOk = outType === 'int32' || Math.abs(low) < 2 ** 30 - 2;
+    const lowOk = !narrow || Math.abs(low) < 2 ** 30 - 2;
     limit[j] = p.shift[j] >= -20 && Math.abs(p.fraction[j]) <= 65536 && lowOk ? Math.min(FAST_LIMIT, 2 ** (30 - p.shift[j])) : 0;
   }
   return {
-    channels, scale, addend, limit, low: Int32Array.from(p.offset.subarray(0, channels), (o) => (outType === 'uint8' ? o - p.qmin : 0)),
+    channels, scale, addend, limit, narrow, low: Int32Array.from(p.offset.subarray(0, channels), (o) => (narrow ? o - p.qmin : 0)),
     bias: p.bias.slice(0, channels), multiplier: p.multiplier.slice(0, channels), shift: p.shift.slice(0, channels),
     fraction: p.fraction.slice(0, channels), offset: p.offset.slice(0, channels), qmin: p.qmin, qmax: p.qmax,
   };
@@ -65,7 +68,7 @@ export function requantizeChannels(
   }
   const { bias, scale, addend, limit, offset, low, multiplier, shift, fraction, qmin, qmax } = plan;
   const range = qmax - qmin;
-  if (out instanceof Uint8Array) {
+  if (plan.narrow) {
     for (let i = 0; i < rows; i++) {
       const a0 = accStart + i * C;
       const o0 = outStart + i * C;
@@ -75,6 +78,7 @@ export function requantizeChannels(
         if (x < lim && x > -lim) {
           // clamp(v, qmin, qmax) = qmin + min(max(v - qmin, 0), range), in int32 bit operations:
           // data-dependent branches here (half of all ReLU outputs clamp) would mispredict.
+          // (uint8 outputs always have a narrow range.)
           let v = (Math.floor(x * scale[j] + addend[j]) + low[j]) | 0;
           v &= ~(v >> 31);
           v -= range;

@@ -30,7 +30,7 @@ import { requantizeChannelsReference, type RequantizeChannelsParams } from '../.
 import { prepareRequantizeChannels, requantizeChannels, type RequantizeChannelsPlan } from '../../kernels/int/requantize-channels';
 import { depthwiseConv2dIntReference } from '../../kernels/int/depthwise-conv2d-int-reference';
 import { depthwiseConv2dInt } from '../../kernels/int/depthwise-conv2d-int';
-import { depthwiseConv2dIntRequantize } from '../../kernels/int/depthwise-conv2d-int-requantize';
+import { depthwiseConv2dIntRequantize, layoutSize, type PlaneLayout } from '../../kernels/int/depthwise-conv2d-int-requantize';
 import { gemmInt8Requantize, prepackInt8Requantize, REQUANTIZE_MAX_K, type OutputStrides } from '../../kernels/int/gemm-int8-requantize';
 import { im2colInt } from '../../kernels/int/im2col-int';
 import { maxPool2dInt } from '../../kernels/int/max-pool2d-int';
@@ -91,22 +91,36 @@ function planeKernel(op: IntegerModel['ops'][number], model: IntegerModel, kerne
   return op.op === 'conv' && (op.depthwise || (kernels === 'fast' && model.tensors[op.input].shape[2] === 1));
 }
 
+/** How a tensor is stored: NHWC, channel planes, or channel planes with a zero-point border. */
+interface Layout {
+  kind: PlaneLayout;
+  /** Border [rows, columns] of a 'padded' tensor. */
+  pad: [number, number];
+}
+
+const NHWC: Layout = { kind: 'nhwc', pad: [0, 0] };
+
 /**
- * Tensors worth storing as channel planes ([n][c][h][w]) instead of NHWC: those whose every
- * consumer is a plane-by-plane conv and whose producer can write planes (a plane kernel, or a
- * fused GEMM). The depthwise kernel then reads each plane contiguously instead of gathering it
- * with a stride of C. Fast kernels only; the model output is never a plane tensor.
+ * Tensors worth storing as channel planes instead of NHWC: those whose every consumer is a
+ * plane-by-plane conv, produced by a plane kernel, a fused GEMM or the input quantization (all
+ * of which can write planes). If the consumers share one padding, the planes carry that border,
+ * filled with the zero point, and the depthwise kernel reads them in place. Fast kernels only;
+ * the model output stays NHWC.
  */
-function planeTensors(model: IntegerModel, kernels: KernelSet): Set<number> {
-  const planes = new Set<number>();
-  if (kernels !== 'fast') return planes;
+function tensorLayouts(model: IntegerModel, kernels: KernelSet): Map<number, Layout> {
+  const layouts = new Map<number, Layout>();
+  if (kernels !== 'fast') return layouts;
   for (const op of model.ops) {
-    if (op.op !== 'conv' || op.output === model.output.tensor || model.tensors[op.output].shape.length !== 3) continue;
-    const producerOk = planeKernel(op, model, kernels) || op.weights.cols <= REQUANTIZE_MAX_K;
+    const producer = op.op === 'quantize-input' || (op.op === 'conv' && (planeKernel(op, model, kernels) || op.weights.cols <= REQUANTIZE_MAX_K));
+    if (!producer || op.output === model.output.tensor || model.tensors[op.output].shape.length !== 3) continue;
     const consumers = model.ops.filter((o) => ('input' in o && o.input === op.output) || (o.op === 'add' && (o.a === op.output || o.b === op.output)));
-    if (producerOk && consumers.length > 0 && consumers.every((o) => planeKernel(o, model, kernels))) planes.add(op.output);
+    if (consumers.length === 0 || !consumers.every((o) => planeKernel(o, model, kernels))) continue;
+    const pads = consumers.map((o) => (o.op === 'conv' ? o.padding.join(',') : ''));
+    const samePad = pads.every((q) => q === pads[0]) && model.tensors[op.output].type === 'uint8';
+    const first = consumers[0];
+    layouts.set(op.output, samePad && first.op === 'conv' ? { kind: 'padded', pad: [first.padding[0], first.padding[1]] } : { kind: 'planes', pad: [0, 0] });
   }
-  return planes;
+  return layouts;
 }
 
 function makeGemm(w: PackedWeights, values: Int8Array, kernels: KernelSet): Gemm {
@@ -192,8 +206,8 @@ export class IntegerRuntime {
   private acc = new Int32Array(0);
   private readonly steps: Step[];
   private readonly sizes: number[];
-  /** Tensors stored as channel planes (see planeTensors). */
-  private readonly planes: Set<number>;
+  /** Tensors not stored NHWC (see tensorLayouts). */
+  private readonly layouts: Map<number, Layout>;
 
   constructor(model: IntegerModel, opts: RuntimeOptions = {}) {
     validateModel(model, 'IntegerRuntime');
@@ -201,7 +215,7 @@ export class IntegerRuntime {
     this.kernels = opts.kernels ?? 'fast';
     if (!['fast', 'reference', 'mirror'].includes(this.kernels)) throw new Error(`IntegerRuntime: kernels must be 'fast', 'reference' or 'mirror', got '${this.kernels}'`);
     this.sizes = model.tensors.map((t) => t.shape.reduce((a, b) => a * b, 1));
-    this.planes = planeTensors(model, this.kernels);
+    this.layouts = tensorLayouts(model, this.kernels);
     this.steps = model.ops.map((op) => this.prepare(op));
   }
 
@@ -244,12 +258,20 @@ export class IntegerRuntime {
   /** The integer values of a tensor after the last run (for tests and inspection), batch-major NHWC. */
   tensorData(id: number, batch: number): Buffer {
     if (!this.buffers[id]) throw new Error(`IntegerRuntime.tensorData: no tensor ${id} (have ${this.buffers.length}) or nothing was run yet`);
-    const data = this.buffers[id].subarray(0, batch * this.sizes[id]);
-    if (!this.planes.has(id)) return data;
+    const layout = this.layout(id);
+    if (layout.kind === 'nhwc') return this.buffers[id].subarray(0, batch * this.sizes[id]);
     const [h, w, c] = this.model.tensors[id].shape;
-    const out = data instanceof Uint8Array ? new Uint8Array(data.length) : new Int32Array(data.length);
-    for (let b = 0; b < batch; b++) for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) out[(b * h * w + p) * c + ch] = data[(b * c + ch) * h * w + p];
+    const data = this.buffers[id];
+    const [ph, pw] = layout.pad;
+    const out = data instanceof Uint8Array ? new Uint8Array(batch * this.sizes[id]) : new Int32Array(batch * this.sizes[id]);
+    for (let b = 0; b < batch; b++) for (let ch = 0; ch < c; ch++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      out[((b * h + y) * w + x) * c + ch] = data[((b * c + ch) * (h + 2 * ph) + y + ph) * (w + 2 * pw) + x + pw];
+    }
     return out;
+  }
+
+  private layout(id: number): Layout {
+    return this.layouts.get(id) ?? NHWC;
   }
 
   private ensure(batch: number): void {
@@ -260,7 +282,11 @@ export class IntegerRuntime {
     for (const op of ops) {
       if (op.op === 'reshape') continue;
       const t = tensors[op.output];
-      this.buffers[op.output] = t.type === 'uint8' ? new Uint8Array(batch * this.sizes[op.output]) : new Int32Array(batch * this.sizes[op.output]);
+      const layout = this.layout(op.output);
+      const count = layout.kind === 'padded' ? layoutSize('padded', batch, t.shape[0], t.shape[1], t.shape[2], layout.pad) : batch * this.sizes[op.output];
+      this.buffers[op.output] = t.type === 'uint8' ? new Uint8Array(count) : new Int32Array(count);
+      // A padded tensor's border holds the zero point (real 0); only interiors are written later.
+      if (layout.kind === 'padded') this.buffers[op.output].fill(t.zeroPoint);
     }
     for (const op of ops) if (op.op === 'reshape') this.buffers[op.output] = this.buffers[op.input];
   }
@@ -312,6 +338,8 @@ export class IntegerRuntime {
         const { channels: C, height: H, width: W } = this.model.input;
         const { scale, zeroPoint: z, qmin, qmax, ties } = op;
         const inv = 1 / scale;
+        const layout = this.layout(op.output);
+        const [ph, pw] = layout.pad;
         return (batch, x) => {
           const out = buf(op.output) as Uint8Array;
           for (let b = 0; b < batch; b++) {
@@ -323,7 +351,9 @@ export class IntegerRuntime {
                 let q = Math.floor(v + 0.5);
                 if (ties === 'even' && q - v === 0.5 && (q & 1) !== 0) q--;
                 q += z;
-                out[(b * H * W + p) * C + c] = q < qmin ? qmin : q > qmax ? qmax : q;
+                const o = layout.kind === 'nhwc' ? (b * H * W + p) * C + c
+                  : ((b * C + c) * (H + 2 * ph) + Math.floor(p / W) + ph) * (W + 2 * pw) + (p % W) + pw;
+                out[o] = q < qmin ? qmin : q > qmax ? qmax : q;
               }
             }
           }
@@ -354,7 +384,10 @@ export class IntegerRuntime {
           const perBlock = Math.max(1, Math.floor(BLOCK_ELEMENTS / outSize));
           if (this.kernels === 'fast') {
             const pg = { ...p, groups: cIn };
-            const layouts = { input: this.planes.has(op.input) ? 'planes' : 'nhwc', output: this.planes.has(op.output) ? 'planes' : 'nhwc' } as const;
+            const li = this.layout(op.input);
+            const lo = this.layout(op.output);
+            // A padded input must carry exactly this conv's padding (tensorLayouts ensures it).
+            const layouts = { input: li.kind, output: lo.kind, outputPad: lo.pad };
             return (batch) => depthwiseConv2dIntRequantize({ ...pg, n: batch }, buf(op.input) as Uint8Array, z, wt, st.plan, buf(op.output), layouts);
           }
           return (batch) => {
@@ -376,18 +409,36 @@ export class IntegerRuntime {
         const pointwise = p.kh === 1 && p.kw === 1 && p.strideH === 1 && p.strideW === 1 && p.padH === 0 && p.padW === 0;
         const block = Math.max(8, Math.floor(BLOCK_ELEMENTS / Math.max(cOut, K)));
         const P = outH * outW;
-        const planesOut = this.planes.has(op.output);
+        const lo = this.layout(op.output);
+        const [oph, opw] = lo.pad;
+        const planeSize = (outH + 2 * oph) * (outW + 2 * opw);
+        // Plane outputs go one image at a time (a row's plane position needs its image); for
+        // padded planes a block is whole image rows, each row followed by the border (the gap).
+        const planeBlock = lo.kind === 'padded' ? Math.max(1, Math.floor(block / outW)) * outW : block;
         return (batch) => {
           const x = buf(op.input) as Uint8Array;
           const out = buf(op.output);
           const pb = { ...p, n: batch };
-          // Row blocks within each image (a channel-plane output needs the image of every row).
-          for (let b = 0; b < batch; b++) {
-            for (let r = 0; r < P; r += block) {
-              const rows = Math.min(block, P - r);
-              const r0 = b * P + r;
+          if (lo.kind === 'nhwc') {
+            const M = batch * P;
+            for (let r0 = 0; r0 < M; r0 += block) {
+              const rows = Math.min(block, M - r0);
               const a = pointwise ? x.subarray(r0 * K, (r0 + rows) * K) : im2colInt(pb, x, z, this.scratchCol(block * K), r0, rows);
-              layer(rows, a, out, planesOut ? { start: b * cOut * P + r, row: 1, column: P } : { start: r0 * cOut, row: cOut, column: 1 });
+              layer(rows, a, out, { start: r0 * cOut, row: cOut, column: 1 });
+            }
+            return;
+          }
+          for (let b = 0; b < batch; b++) {
+            for (let r = 0; r < P; r += planeBlock) {
+              const rows = Math.min(planeBlock, P - r);
+              const r0 = b * P + r;
+              const a = pointwise ? x.subarray(r0 * K, (r0 + rows) * K) : im2colInt(pb, x, z, this.scratchCol(planeBlock * K), r0, rows);
+              if (lo.kind === 'padded') {
+                const start = b * cOut * planeSize + (r / outW + oph) * (outW + 2 * opw) + opw;
+                layer(rows, a, out, { start, row: 1, column: planeSize, wrap: outW, gap: 2 * opw });
+              } else {
+                layer(rows, a, out, { start: b * cOut * P + r, row: 1, column: planeSize });
+              }
             }
           }
         };

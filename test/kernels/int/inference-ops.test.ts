@@ -312,7 +312,9 @@ t.test('gemmInt8Requantize = reference GEMM + reference output stage (tails, uin
     const wide = (m * N) % 2 === 1;
     const a = randomUint8(rng, m * K + 5);
     const w = randomInt8(rng, N * K, -128, 127);
-    const params = randomPlanParams(rng, N, checked, wide ? -1000000 : rng.int(0, 20), wide ? 1000000 : rng.int(120, 256));
+    // int32 outputs: a narrow clamp range (bit-operation clamp) or the whole int32 range
+    const full = (m + K) % 2 === 0;
+    const params = randomPlanParams(rng, N, checked, wide ? (full ? -MAX : -1000000) : rng.int(0, 20), wide ? (full ? MAX : 1000000) : rng.int(120, 256));
     const acc = gemmIntReference(m, N, K, a.subarray(5), w);
     const want = wide ? new Int32Array(m * N) : new Uint8Array(m * N);
     requantizeChannelsReference(m, N, acc, params, want);
@@ -336,7 +338,8 @@ t.test('depthwiseConv2dIntRequantize = reference depthwise + reference output st
     const z = rng.int(0, 256);
     const x = randomUint8(rng, p.n * p.h * p.w * p.cIn);
     const w = randomInt8(rng, p.kh * p.kw * p.cIn, -128, 127);
-    const params = randomPlanParams(rng, p.cIn, checked, wide ? -1000000 : rng.int(0, 20), wide ? 1000000 : rng.int(120, 256));
+    const full = n % 5 === 1;
+    const params = randomPlanParams(rng, p.cIn, checked, wide ? (full ? -MAX : -1000000) : rng.int(0, 20), wide ? (full ? MAX : 1000000) : rng.int(120, 256));
     const count = p.n * outH * outW * p.cOut;
     const acc = depthwiseConv2dIntReference(p, x, z, w, new Int32Array(count));
     const want = wide ? new Int32Array(count) : new Uint8Array(count);
@@ -377,4 +380,47 @@ t.test('depthwiseConv2dIntRequantize = reference depthwise + reference output st
   }
   const p = conv2dParams({ n: 1, cIn: 2, cOut: 3, groups: 2, h: 4, w: 4, kh: 3, kw: 3 });
   t.throws(() => depthwiseConv2dIntRequantize(p, new Uint8Array(32), 0, new Int8Array(27), prepareRequantizeChannels(3, randomPlanParams(rng, 3, false, 0, 255), 'uint8'), new Uint8Array(12)), /groups == cIn and cOut a multiple of cIn/);
+});
+
+t.test('fused kernels: channel-plane and padded-plane layouts give the same values as NHWC', async (t) => {
+  const rng = new Rng(19);
+  const toPlanes = (v: Uint8Array, n: number, h: number, w: number, c: number, ph: number, pw: number, fill: number): Uint8Array => {
+    const out = new Uint8Array(n * c * (h + 2 * ph) * (w + 2 * pw)).fill(fill);
+    for (let b = 0; b < n; b++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) {
+      out[((b * c + ch) * (h + 2 * ph) + y + ph) * (w + 2 * pw) + x + pw] = v[((b * h + y) * w + x) * c + ch];
+    }
+    return out;
+  };
+  for (const [C, mult, stride, pad] of [[4, 1, 1, 1], [6, 1, 2, 1], [1, 5, 1, 1], [3, 1, 1, 0], [2, 2, 2, 1]]) {
+    const cOut = C * mult;
+    const p = conv2dParams({ n: 2, cIn: C, cOut, groups: C, h: 7, w: 6, kh: 3, kw: 3, strideH: stride, strideW: stride, padH: pad, padW: pad });
+    const { outH, outW } = conv2dOutputSize(p);
+    const z = rng.int(0, 256);
+    const x = randomUint8(rng, 2 * 7 * 6 * C);
+    const w = randomInt8(rng, 9 * cOut, -128, 127);
+    const plan = prepareRequantizeChannels(cOut, randomPlanParams(rng, cOut, false, 0, 255), 'uint8');
+    const nhwc = new Uint8Array(2 * outH * outW * cOut);
+    depthwiseConv2dIntRequantize(p, x, z, w, plan, nhwc);
+    for (const input of ['nhwc', 'planes', 'padded'] as const) {
+      const xi = input === 'nhwc' ? x : toPlanes(x, 2, 7, 6, C, input === 'padded' ? pad : 0, input === 'padded' ? pad : 0, z);
+      for (const [output, opad] of [['planes', 0], ['padded', 2]] as const) {
+        const got = new Uint8Array(2 * cOut * (outH + 2 * opad) * (outW + 2 * opad)).fill(77);
+        depthwiseConv2dIntRequantize(p, xi, z, w, plan, got, { input, output, outputPad: [opad, opad] });
+        t.same([...got], [...toPlanes(nhwc, 2, outH, outW, cOut, opad, opad, 77)], `C${C} x${mult} s${stride} p${pad}: ${input} -> ${output}`);
+      }
+    }
+  }
+  // The fused GEMM writing padded planes: rows wrap every outW rows, skipping the border.
+  const [m, N, K, W, pad] = [12, 5, 7, 4, 1];
+  const a = randomUint8(rng, m * K);
+  const wt = randomInt8(rng, N * K, -128, 127);
+  const params = randomPlanParams(rng, N, false, 0, 255);
+  const plan = prepareRequantizeChannels(N, params, 'uint8');
+  const rowsOut = new Uint8Array(m * N);
+  gemmInt8Requantize(m, a, prepackInt8Requantize(wt, N, K), plan, rowsOut);
+  const H = m / W;
+  const planeSize = (H + 2 * pad) * (W + 2 * pad);
+  const padded = new Uint8Array(N * planeSize).fill(9);
+  gemmInt8Requantize(m, a, prepackInt8Requantize(wt, N, K), plan, padded, 0, { start: pad * (W + 2 * pad) + pad, row: 1, column: planeSize, wrap: W, gap: 2 * pad });
+  t.same([...padded], [...toPlanes(rowsOut, 1, H, W, N, pad, pad, 9)], 'GEMM rows into padded planes');
 });
