@@ -102,6 +102,17 @@ export function gemmInt8Requantize(
   // 0: no checks, bit-operation clamp (every uint8 output, narrow int32 ranges); 1: no checks,
   // an int32 range too wide for it; 2: checked.
   const mode = checked ? 2 : plan.narrow ? 0 : 1;
+  // Mode 0 folds bias and low into one constant per channel: floor((x + bias)·scale + addend) +
+  // low = floor(x·scale + K), K = bias·scale + addend + low, exactly when every numerator over
+  // 2^r (r = 31 - shift) stays below 2^51: |x| <= bound < 2^20, |bias| < 2^20, |low|·2^r < 2^51.
+  if (FOLDED.length < n) FOLDED = new Float64Array(n);
+  let folded = mode === 0;
+  for (let j = 0; j < n && folded; j++) {
+    const r = 31 - plan.shift[j];
+    if (!(w.bound[j] < 2 ** 20 && Math.abs(plan.bias[j]) < 2 ** 20 && Math.abs(plan.low[j]) * 2 ** r < 2 ** 51)) folded = false;
+    FOLDED[j] = plan.bias[j] * plan.scale[j] + plan.addend[j] + plan.low[j];
+  }
+  const K = FOLDED;
   const { bias, scale, addend, offset, low, qmin, qmax } = plan;
   const range = qmax - qmin;
   for (let i = 0; i < m; i += 4) {
@@ -148,89 +159,89 @@ export function gemmInt8Requantize(
       const h01 = s01 * INV_S + ROUNDER - ROUNDER, h11 = s11 * INV_S + ROUNDER - ROUNDER;
       const h21 = s21 * INV_S + ROUNDER - ROUNDER, h31 = s31 * INV_S + ROUNDER - ROUNDER;
       const cols = n - j < 4 ? n - j : 4;
-      if (mode === 0 && rows === 4 && cols === 4) {
+      if (folded && rows === 4 && cols === 4) {
         // The whole tile written out (V8 does not unroll loops): per channel its constants, then
         // four rows, each clamped to [qmin, qmax] with int32 bit operations (requantize-channels.ts).
         {
           const c = j + 0;
-          const b = bias[c], sc = scale[c], ad = addend[c], lo = low[c];
+          const sc = scale[c], kc = K[c];
           const cc = c * colStride;
-          let v = (Math.floor((s00 - h00 * S + b) * sc + ad) + lo) | 0;
+          let v = Math.floor((s00 - h00 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
           out[ro0 + cc] = (v & (v >> 31)) + range + qmin;
-          v = (Math.floor((s10 - h10 * S + b) * sc + ad) + lo) | 0;
+          v = Math.floor((s10 - h10 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
           out[ro1 + cc] = (v & (v >> 31)) + range + qmin;
-          v = (Math.floor((s20 - h20 * S + b) * sc + ad) + lo) | 0;
+          v = Math.floor((s20 - h20 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
           out[ro2 + cc] = (v & (v >> 31)) + range + qmin;
-          v = (Math.floor((s30 - h30 * S + b) * sc + ad) + lo) | 0;
+          v = Math.floor((s30 - h30 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
           out[ro3 + cc] = (v & (v >> 31)) + range + qmin;
         }
         {
           const c = j + 1;
-          const b = bias[c], sc = scale[c], ad = addend[c], lo = low[c];
+          const sc = scale[c], kc = K[c];
           const cc = c * colStride;
-          let v = (Math.floor((h00 + b) * sc + ad) + lo) | 0;
+          let v = Math.floor((h00) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
           out[ro0 + cc] = (v & (v >> 31)) + range + qmin;
-          v = (Math.floor((h10 + b) * sc + ad) + lo) | 0;
+          v = Math.floor((h10) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
           out[ro1 + cc] = (v & (v >> 31)) + range + qmin;
-          v = (Math.floor((h20 + b) * sc + ad) + lo) | 0;
+          v = Math.floor((h20) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
           out[ro2 + cc] = (v & (v >> 31)) + range + qmin;
-          v = (Math.floor((h30 + b) * sc + ad) + lo) | 0;
+          v = Math.floor((h30) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
           out[ro3 + cc] = (v & (v >> 31)) + range + qmin;
         }
         {
           const c = j + 2;
-          const b = bias[c], sc = scale[c], ad = addend[c], lo = low[c];
+          const sc = scale[c], kc = K[c];
           const cc = c * colStride;
-          let v = (Math.floor((s01 - h01 * S + b) * sc + ad) + lo) | 0;
+          let v = Math.floor((s01 - h01 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
           out[ro0 + cc] = (v & (v >> 31)) + range + qmin;
-          v = (Math.floor((s11 - h11 * S + b) * sc + ad) + lo) | 0;
+          v = Math.floor((s11 - h11 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
           out[ro1 + cc] = (v & (v >> 31)) + range + qmin;
-          v = (Math.floor((s21 - h21 * S + b) * sc + ad) + lo) | 0;
+          v = Math.floor((s21 - h21 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
           out[ro2 + cc] = (v & (v >> 31)) + range + qmin;
-          v = (Math.floor((s31 - h31 * S + b) * sc + ad) + lo) | 0;
+          v = Math.floor((s31 - h31 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
           out[ro3 + cc] = (v & (v >> 31)) + range + qmin;
         }
         {
           const c = j + 3;
-          const b = bias[c], sc = scale[c], ad = addend[c], lo = low[c];
+          const sc = scale[c], kc = K[c];
           const cc = c * colStride;
-          let v = (Math.floor((h01 + b) * sc + ad) + lo) | 0;
+          let v = Math.floor((h01) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
           out[ro0 + cc] = (v & (v >> 31)) + range + qmin;
-          v = (Math.floor((h11 + b) * sc + ad) + lo) | 0;
+          v = Math.floor((h11) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
           out[ro1 + cc] = (v & (v >> 31)) + range + qmin;
-          v = (Math.floor((h21 + b) * sc + ad) + lo) | 0;
+          v = Math.floor((h21) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
           out[ro2 + cc] = (v & (v >> 31)) + range + qmin;
-          v = (Math.floor((h31 + b) * sc + ad) + lo) | 0;
+          v = Math.floor((h31) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
           out[ro3 + cc] = (v & (v >> 31)) + range + qmin;
@@ -276,6 +287,7 @@ export function gemmInt8Requantize(
 }
 
 const TILE = new Float64Array(16);
+let FOLDED = new Float64Array(64);
 const ROWS = new Float64Array(4);
 
 /** Any output, each element checked against the fast path's bound (else exact BigInt). */
