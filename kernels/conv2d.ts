@@ -3,7 +3,8 @@
 //   backward input   dcol_g[K, P]     = w_gᵀ · dy_g,   then col2im adds dcol back into dx
 //   backward weight  dw_g[cOut/G, K] += dy_g · col_gᵀ  (summed over the batch)
 // with K = (cIn/G)*kh*kw, P = outH*outW and col the im2col matrix (im2col.ts). A 1x1, stride-1,
-// unpadded convolution needs no im2col at all: the input plane block already is col.
+// unpadded convolution needs no im2col at all: the input plane block already is col, so all
+// images go to one strided batched product (gemm-batched.ts) with the weights packed once.
 // Convolutions with one input channel per group (groups == cIn: depthwise, with a channel
 // multiplier up to 16; up to 8 for the input gradient) go to the direct loops of
 // depthwise-conv2d.ts instead: there K = kh*kw is too thin for GEMM to pay for its packing
@@ -18,6 +19,7 @@ import {
 } from './depthwise-conv2d';
 import { FloatArray } from './float-array';
 import { gemm } from './gemm';
+import { gemmBatched } from './gemm-batched';
 import { col2im, im2col } from './im2col';
 import { defaultWorkspace, Workspace } from './workspace';
 
@@ -61,19 +63,26 @@ export function conv2d(
   const cInG = p.cIn / p.groups;
   const cOutG = p.cOut / p.groups;
   const K = cInG * p.kh * p.kw;
-  const pointwise = isPointwise(p);
-  const col = pointwise ? x : ws.getLike(x, K * P);
-  for (let b = 0; b < p.n; b++) {
+  if (isPointwise(p)) {
+    // y_b,g = w_g · x_b,g for every image b at once: w_g is packed once (gemm-batched.ts).
     for (let g = 0; g < p.groups; g++) {
-      const xOff = (b * p.cIn + g * cInG) * p.h * p.w;
-      if (!pointwise) im2col(p, x, xOff, cInG, col, 0);
-      gemm(cOutG, P, K, w, col, y, {
-        aOffset: g * cOutG * K,
-        bOffset: pointwise ? xOff : 0,
-        cOffset: (b * p.cOut + g * cOutG) * P,
+      gemmBatched(p.n, cOutG, P, K, w, x, y, {
+        strideA: 0, aOffset: g * cOutG * K,
+        strideB: p.cIn * P, bOffset: g * cInG * P,
+        strideC: p.cOut * P, cOffset: g * cOutG * P,
       });
     }
-    if (bias) {
+  } else {
+    const col = ws.getLike(x, K * P);
+    for (let b = 0; b < p.n; b++) {
+      for (let g = 0; g < p.groups; g++) {
+        im2col(p, x, (b * p.cIn + g * cInG) * p.h * p.w, cInG, col, 0);
+        gemm(cOutG, P, K, w, col, y, { aOffset: g * cOutG * K, cOffset: (b * p.cOut + g * cOutG) * P });
+      }
+    }
+  }
+  if (bias) {
+    for (let b = 0; b < p.n; b++) {
       for (let o = 0; o < p.cOut; o++) {
         const bv = bias[o];
         const start = (b * p.cOut + o) * P;
@@ -101,20 +110,24 @@ export function conv2dBackwardInput(
   const cInG = p.cIn / p.groups;
   const cOutG = p.cOut / p.groups;
   const K = cInG * p.kh * p.kw;
-  const pointwise = isPointwise(p);
-  const dcol = pointwise ? null : ws.getLike(dx, K * P);
-  if (dcol) dx.fill(0, 0, p.n * p.cIn * p.h * p.w); // col2im accumulates
+  if (isPointwise(p)) {
+    // dx_b,g = w_gᵀ · dy_b,g straight into dx, every image at once.
+    for (let g = 0; g < p.groups; g++) {
+      gemmBatched(p.n, K, P, cOutG, w, dy, dx, {
+        transA: true,
+        strideA: 0, aOffset: g * cOutG * K,
+        strideB: p.cOut * P, bOffset: g * cOutG * P,
+        strideC: p.cIn * P, cOffset: g * cInG * P,
+      });
+    }
+    return;
+  }
+  const dcol = ws.getLike(dx, K * P);
+  dx.fill(0, 0, p.n * p.cIn * p.h * p.w); // col2im accumulates
   for (let b = 0; b < p.n; b++) {
     for (let g = 0; g < p.groups; g++) {
-      const xOff = (b * p.cIn + g * cInG) * p.h * p.w;
-      const dyOff = (b * p.cOut + g * cOutG) * P;
-      if (dcol === null) {
-        // Pointwise: dx_g = w_gᵀ · dy_g straight into dx.
-        gemm(K, P, cOutG, w, dy, dx, { transA: true, aOffset: g * cOutG * K, bOffset: dyOff, cOffset: xOff });
-      } else {
-        gemm(K, P, cOutG, w, dy, dcol, { transA: true, aOffset: g * cOutG * K, bOffset: dyOff });
-        col2im(p, dcol, 0, cInG, dx, xOff);
-      }
+      gemm(K, P, cOutG, w, dy, dcol, { transA: true, aOffset: g * cOutG * K, bOffset: (b * p.cOut + g * cOutG) * P });
+      col2im(p, dcol, 0, cInG, dx, (b * p.cIn + g * cInG) * p.h * p.w);
     }
   }
 }
@@ -137,18 +150,27 @@ export function conv2dBackwardWeight(
   const cInG = p.cIn / p.groups;
   const cOutG = p.cOut / p.groups;
   const K = cInG * p.kh * p.kw;
-  const pointwise = isPointwise(p);
-  const col = pointwise ? x : ws.getLike(x, K * P);
+  if (isPointwise(p)) {
+    // dw_g = Σ_b dy_b,g · x_b,gᵀ: the products of all images summed into dw_g (strideC 0).
+    for (let g = 0; g < p.groups; g++) {
+      gemmBatched(p.n, cOutG, K, P, dy, x, dw, {
+        transB: true,
+        strideA: p.cOut * P, aOffset: g * cOutG * P,
+        strideB: p.cIn * P, bOffset: g * cInG * P,
+        strideC: 0, cOffset: g * cOutG * K,
+      });
+    }
+    return;
+  }
+  const col = ws.getLike(x, K * P);
   for (let b = 0; b < p.n; b++) {
     for (let g = 0; g < p.groups; g++) {
-      const xOff = (b * p.cIn + g * cInG) * p.h * p.w;
-      if (!pointwise) im2col(p, x, xOff, cInG, col, 0);
+      im2col(p, x, (b * p.cIn + g * cInG) * p.h * p.w, cInG, col, 0);
       // dw_g (+)= dy_g · col_gᵀ; the first image overwrites, the rest add.
       gemm(cOutG, K, P, dy, col, dw, {
         transB: true,
         beta: b === 0 ? 0 : 1,
         aOffset: (b * p.cOut + g * cOutG) * P,
-        bOffset: pointwise ? xOff : 0,
         cOffset: g * cOutG * K,
       });
     }

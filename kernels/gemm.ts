@@ -83,11 +83,21 @@ export function gemm(
   }
 }
 
+// The building blocks below are exported for gemm-batched.ts, which composes them in another
+// loop order; they work on this module's buffers.
+
+/**
+ * The tile and block sizes and the packed-A capacity (in doubles), for gemm-batched.ts. An
+ * object rather than exported constants: TypeScript compiles every use of an exported const
+ * inside its own module to a property load from `exports`, which made this file 3x slower.
+ */
+export const GEMM_BLOCKING = { MR, NR, KC, NC, packedASize: MC * KC } as const;
+
 /**
  * Packs rows ic..ic+mc, depth pc..pc+kc of op(A) into PACKED_A as MR-row panels, each laid out
  * depth-major (MR values per depth step), rows past the edge and depth kc..kcEven zero.
  */
-function packA(
+export function packA(
   a: FloatArray, aOffset: number, lda: number, transA: boolean,
   ic: number, mc: number, pc: number, kc: number, kcEven: number,
 ): void {
@@ -117,7 +127,7 @@ function packA(
  * Packs depth pc..pc+kc, columns jc..jc+nc of op(B) into PACKED_B as NR-column panels, each
  * depth-major (NR values per depth step), columns past the edge and depth kc..kcEven zero.
  */
-function packB(
+export function packB(
   b: FloatArray, bOffset: number, ldb: number, transB: boolean,
   pc: number, kc: number, kcEven: number, jc: number, nc: number,
 ): void {
@@ -159,7 +169,7 @@ function packB(
  * loop over the rows measured 3x slower. The first step assigns TILE rather than zeroing it
  * beforehand, which measured ~10% faster at every size tried (16x196x9 up to 512^3).
  */
-function kernel8x4(kcEven: number, aStart: number, bStart: number): void {
+export function kernel8x4(kcEven: number, aStart: number, bStart: number): void {
   {
     const p = aStart;
     const q = bStart;
@@ -254,7 +264,7 @@ function kernel8x4(kcEven: number, aStart: number, bStart: number): void {
 }
 
 /** Writes (or adds) the top-left rows×cols of TILE into C at `at` with row stride ldc. */
-function storeTile(c: FloatArray, at: number, ldc: number, rows: number, cols: number, accumulate: boolean): void {
+export function storeTile(c: FloatArray, at: number, ldc: number, rows: number, cols: number, accumulate: boolean): void {
   if (cols === NR) {
     // Full-width rows (all but the right edge): four explicit stores per row.
     if (accumulate) {
