@@ -2,11 +2,17 @@
 import t from 'tap';
 import { Tensor, sum, mul } from '../../src/index';
 import { LsqQuantizer, lsqQuantize } from '../../src/quant/lsq';
-import { roundHalfEven, roundHalfAwayFromZero } from '../../src/quant/rounding';
+import { roundHalfEven, roundHalfAwayFromZero, roundHalfEvenSmall } from '../../src/quant/rounding';
 
 t.test('named rounding modes', async (tt) => {
   tt.same([2.5, 3.5, -2.5, -3.5, 2.9, -2.9, 0.5, -0.5, 1.2].map(roundHalfEven), [2, 4, -2, -4, 3, -3, 0, -0, 1]);
   tt.same([2.5, -2.5, 2.9, -2.4].map(roundHalfAwayFromZero), [3, -3, 3, -2]);
+  // The two-addition form equals roundHalfEven on every half and on fractions in between (zero's
+  // sign aside), up to |x| = 2^20.
+  const xs = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 65535.5, -65536.5, 2.4999999999999996, 2 ** 20 - 0.5];
+  for (let i = 0; i < 2000; i++) xs.push((i % 2 ? -1 : 1) * ((i * 7919) % 2 ** 20) / (1 + (i % 16)));
+  tt.ok(xs.every((x) => roundHalfEvenSmall(x) === roundHalfEven(x)), 'roundHalfEvenSmall equals roundHalfEven');
+  tt.ok(Number.isNaN(roundHalfEvenSmall(NaN)));
 });
 
 t.test('3-bit signed LSQ by hand: forward, dx and ds', async (tt) => {
