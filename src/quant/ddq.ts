@@ -235,6 +235,26 @@ export class DdqQuantizer extends Module {
   }
 }
 
+/**
+ * sums[j] = Σ g[i] over i in [begin, end) with code[i] = j. Four interleaved partial sums per
+ * level: with one, consecutive elements on the same level (the many zeros after a ReLU) wait for
+ * each other's store; four measured 2.2x faster. Fixed order, so deterministic.
+ */
+function levelSums(code: Uint8Array | Uint16Array, g: FloatArray, begin: number, end: number, levels: number): Float64Array {
+  const part = new Float64Array(4 * levels);
+  let i = begin;
+  for (; i + 3 < end; i += 4) {
+    part[4 * code[i]] += g[i];
+    part[4 * code[i + 1] + 1] += g[i + 1];
+    part[4 * code[i + 2] + 2] += g[i + 2];
+    part[4 * code[i + 3] + 3] += g[i + 3];
+  }
+  for (; i < end; i++) part[4 * code[i]] += g[i];
+  const sums = new Float64Array(levels);
+  for (let j = 0; j < levels; j++) sums[j] = (part[4 * j] + part[4 * j + 1]) + (part[4 * j + 2] + part[4 * j + 3]);
+  return sums;
+}
+
 /** Levels of group g: free sorted levels from (first, gaps), or the zero-anchored uniform grid. */
 export function gridLevels(grid: 'learned' | 'uniform', maxBits: number, first: Tensor, gaps: Tensor, g: number): Float64Array {
   const n = 1 << maxBits;
@@ -331,10 +351,12 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
         const lo = lv[0];
         const hi = lv[lv.length - 1];
         const end = (gIdx + 1) * per;
-        // Straight through inside the range (almost every element: a predictable branch).
+        // Straight through inside the range (almost every element: a predictable branch between
+        // two stores; a \`c ? a : b\` value here measured several times slower in V8).
         for (let i = gIdx * per; i < end; i++) {
           const v = xd[i];
-          dx[i] = v >= lo && v <= hi ? gd[i] : 0;
+          if (v >= lo && v <= hi) dx[i] = gd[i];
+          else dx[i] = 0;
         }
         if (alpha !== 0) for (let i = gIdx * per; i < end; i++) dx[i] += alpha * (xd[i] - outData[i]);
       }
@@ -353,8 +375,7 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
           for (let i = gIdx * per; i < end; i++) gSlots[fineSlot[i]] += gd[i];
         } else {
           const slots = slotOf[gIdx];
-          const perLevel = new Float64Array(slots.length);
-          for (let i = gIdx * per; i < end; i++) perLevel[code[i]] += gd[i];
+          const perLevel = levelSums(code, gd, gIdx * per, end, slots.length);
           for (let j = 0; j < slots.length; j++) gSlots[slots[j]] += perLevel[j];
         }
         const dq = applyGates(gSlots, gates);
