@@ -50,6 +50,14 @@ export class LsqQuantizer extends Module {
     return Tensor.scalar(this.bitwidth, { dtype: 'float64' });
   }
 
+  /**
+   * Keep every step positive (called after optimizer updates): with a large learning rate a
+   * small step can be pushed through zero, which would flip the grid and its clamping range.
+   */
+  projectStep(minimum = 1e-8): void {
+    for (let g = 0; g < this.groups; g++) if (!(this.step.data[g] >= minimum)) this.step.data[g] = minimum;
+  }
+
   get signed(): boolean {
     return this.state.data[1] === 1;
   }

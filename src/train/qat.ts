@@ -16,6 +16,7 @@ import type { Schedule } from '../optim/schedules';
 import { constant } from '../optim/schedules';
 import { SGD } from '../optim/sgd';
 import { DdqQuantizer } from '../quant/ddq';
+import { LsqQuantizer } from '../quant/lsq';
 import { budgetPenalty } from '../quant/budget';
 import { quantizedLayers } from '../quant/quantize';
 import { modelResources } from '../quant/resources';
@@ -93,7 +94,11 @@ export function budgetTarget(budget: NonNullable<QatOptions['budget']>, step: nu
 export function qatHooks(model: Module, opts: QatOptions, firstEpoch = 1, firstStep = 0): TrainerHooks {
   const gateEpochs = opts.gateEpochs ?? Infinity;
   const learning = () => ddqQuantizers(model).some((q) => !q.gatesFrozen);
+  const lsq = model.namedModules().map(([, m]) => m).filter((m): m is LsqQuantizer => m instanceof LsqQuantizer);
   return {
+    afterStep: () => {
+      for (const q of lsq) q.projectStep();
+    },
     extraLoss: ({ step }) => {
       if (!opts.budget || !learning()) return null;
       return budgetPenalty(model, { ...opts.budget, target: budgetTarget(opts.budget, step, firstStep) });

@@ -54,6 +54,8 @@ export interface StepContext {
 export interface TrainerHooks {
   /** A scalar added to the cross-entropy (e.g. a bit-budget penalty); its mean is logged. */
   extraLoss?(ctx: StepContext): Tensor | null;
+  /** Called after every optimizer step (e.g. to keep parameters in their valid range). */
+  afterStep?(): void;
   /** Called before each epoch (1-based), after the model is put in training mode. Must be a function of the epoch (and saved state) only, so resume replays it. */
   onEpochStart?(epoch: number): void;
   /** Extra fields for the epoch line and the metrics log (e.g. average bits). */
@@ -252,6 +254,7 @@ export class Trainer {
       }
       this.checkFinite('loss', taskLoss, epoch, batch);
       for (const g of this.groups) g.optimizer.step();
+      hooks.afterStep?.();
       this.steps++;
       batch++;
       lossSum += taskLoss * y.length;

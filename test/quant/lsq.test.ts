@@ -54,3 +54,12 @@ t.test('per-channel steps quantize each channel on its own grid', async (tt) => 
   tt.ok(Math.abs(y.data[0] - 0.01) < 0.001 && Math.abs(y.data[2] - 5) < 0.05);
   tt.not(q.step.data[0], q.step.data[1]);
 });
+
+t.test('a step pushed through zero is projected back to a small positive value', async (tt) => {
+  const q = new LsqQuantizer({ kind: 'weight', bits: 4, perChannel: true, groups: 2 });
+  q.forward(Tensor.fromArray([[1, -1], [2, -2]]));
+  q.step.data[1] = -0.01;
+  q.projectStep();
+  tt.ok(q.step.data[0] > 0.1, 'a healthy step is left alone');
+  tt.equal(q.step.data[1], 1e-8);
+});
