@@ -1,3 +1,3 @@
-// Suite: checkpoints, trainer, command line, main job, scripts (see test/run-suite.ts).
+// Suite: checkpoints, trainer, main job, scripts (see test/run-suite.ts).
 import { runSuite } from './run-suite';
-runSuite('io', 'train', 'cli', 'main', 'scripts');
+runSuite('io', 'train', 'main', 'scripts');
