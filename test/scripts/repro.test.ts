@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../src/cli/main';
-import { reproConfigs, reproTable, runRepro, ReproOptions, CommandRunner } from '../../scripts/repro';
+import { reproConfigs, reproTable, runRepro, netArgs, ReproOptions, CommandRunner } from '../../scripts/repro';
 
 t.test('tiny reproduction table', async (t) => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ddq-repro-'));
@@ -42,4 +42,12 @@ t.test('tiny reproduction table', async (t) => {
   const again: string[] = [];
   await runRepro(o, async (argv) => void again.push(argv.join(' ')), () => undefined);
   t.equal(again.length, 0, 'completed runs are reused');
+});
+
+t.test('repro --net: name with optional width, bad specs rejected by name', async (t) => {
+  t.same(netArgs('lenet5'), ['--net', 'lenet5']);
+  t.same(netArgs('mobilenetv2:0.35'), ['--net', 'mobilenetv2', '--width', '0.35']);
+  t.throws(() => netArgs('vgg'), /--net must be/);
+  t.throws(() => netArgs('mobilenetv2:x'), /width multiplier/);
+  t.throws(() => netArgs('mobilenetv2:1:2'), /--net must be/);
 });
