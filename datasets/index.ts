@@ -17,6 +17,7 @@ export { loadFashionMnist, FASHION_CLASS_NAMES, FASHION_INSTALL_COMMAND, FASHION
 export { glyphs, GLYPH_CLASS_NAMES } from './glyphs';
 export { loadIdxPair, parseIdxSpec, readIdxPair, IDX_HOLDOUT_SEED } from './idx-pair';
 export { stratifiedSplit } from './stratified-split';
+export { balancedSubset } from './balanced-subset';
 export { channelStats } from './channel-stats';
 
 /** One line per accepted spec, for --help texts and error messages. */

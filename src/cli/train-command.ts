@@ -18,6 +18,7 @@ import { AdamW, SGD, schedules } from '../optim/index';
 import type { Optimizer } from '../optim/optimizer';
 import type { Schedule } from '../optim/schedules';
 import { DataLoader } from '../../datasets/loader';
+import { balancedSubset } from '../../datasets/balanced-subset';
 import { loadCheckpoint } from '../io/checkpoint';
 import { CHECKPOINT_FILE, modelTensors, OptimizerGroup, Trainer, TrainerHooks, trainState } from '../train/trainer';
 import type { Tensor } from '../tensor/tensor';
@@ -32,6 +33,7 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'dropout', type: 'float', min: 0, max: 0.99, default: 0, help: 'dropout before the classifier (mobilenetv2)' },
 
   { section: 'Data', name: 'dataset', type: 'string', default: 'mnist', valueName: 'spec', help: DATASET_HELP },
+  { name: 'train-size', type: 'int', min: 1, valueName: 'images', help: 'train on a seeded, class-balanced subset of this many training images\n(the test split stays whole)' },
   { name: 'batch-size', type: 'int', min: 1, default: 64, help: 'training batch size' },
   { name: 'augment', type: 'flag', help: 'random crops: shift images by up to 2 pixels' },
   { name: 'flip', type: 'flag', help: 'random horizontal flips (not for digits or text)' },
@@ -97,6 +99,8 @@ export interface TrainSettings {
   width: number;
   dropout: number;
   dataset: string;
+  /** 0: the whole training split. */
+  trainSize: number;
   batchSize: number;
   augment: boolean;
   flip: boolean;
@@ -151,6 +155,7 @@ export function settingsFromArgs(args: ParsedArgs): TrainSettings {
   s.budgetBits ??= 0;
   s.gateEpochs ??= Math.max(1, (s.epochs as number) - 1);
   s.init ??= '';
+  s.trainSize ??= 0;
   return s as TrainSettings;
 }
 
@@ -249,7 +254,8 @@ function runTrain(args: ParsedArgs, io: CliIo): number {
   }
 
   // 2. Data, model and optimizers, all seeded from one generator.
-  const pair = loadData(settings.dataset, io);
+  const whole = loadData(settings.dataset, io);
+  const pair = settings.trainSize > 0 ? { ...whole, train: balancedSubset(whole.train, settings.trainSize, settings.seed) } : whole;
   const data = dataInfo(pair);
   if (saved && JSON.stringify(data) !== JSON.stringify(saved.data)) {
     throw new Error(`${settings.dataset} is not the data the checkpoint was trained on:\n  now   ${JSON.stringify(data)}\n  saved ${JSON.stringify(saved.data)}`);

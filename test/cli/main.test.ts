@@ -105,6 +105,19 @@ t.test('train, then eval reports the accuracy the run logged', async (t) => {
   t.match(again.err, /holds a checkpoint of an earlier run; continue it with --resume, or start over with --overwrite/);
 });
 
+t.test('--train-size trains on a class-balanced subset and the test split stays whole', async (t) => {
+  const out = path.join(t.testdir(), 'run');
+  const run = await ddq('train', ...TINY, '--train-size', '100', '--epochs', '1', '--out', out);
+  t.equal(run.code, 0, run.err);
+  t.match(run.out, /synthetic\/train: 100 images/);
+  t.match(run.out, /synthetic\/test: 60 images/);
+  const log = readMetricsLog(path.join(out, 'metrics.jsonl'));
+  t.equal(log[0].step, Math.ceil(100 / 32), 'an epoch is the subset');
+  const bad = await ddq('train', ...TINY, '--train-size', '0', '--out', path.join(out, 'x'));
+  t.equal(bad.code, 2);
+  t.match(bad.err, /--train-size/);
+});
+
 t.test('--stop-after then --resume ends bit-identical to an uninterrupted run', async (t) => {
   const dir = t.testdir();
   const run = [...TINY, '--epochs', '3', '--optimizer', 'sgd', '--lr', '0.05', '--augment', '--warmup', '0.5'];
