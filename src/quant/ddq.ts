@@ -18,7 +18,7 @@ import { Tensor } from '../tensor/tensor';
 import { customOp } from '../ops/custom-op';
 import { Module } from '../nn/module';
 import {
-  applyGates, assignNearest, bitsOf, hardGates, levelsFromGaps, levelsFromGapsBackward, mergedLevels, sigmoid, softplus, softplusInverse,
+  applyGates, assignNearest, assignNearestEven, bitsOf, hardGates, levelsFromGaps, levelsFromGapsBackward, mergedLevels, sigmoid, softplus, softplusInverse,
 } from './ddq-levels';
 
 export interface DdqOptions {
@@ -326,7 +326,8 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
     const begin = gIdx * per;
     const lv = merged[gIdx];
     const codes = code.subarray(begin, begin + per);
-    assignNearest(xd.subarray(begin, begin + per), lv, codes);
+    // A uniform grid's merged levels are evenly spaced: nearest by arithmetic, checked exactly.
+    (grid === 'uniform' && !qz.relaxed ? assignNearestEven : assignNearest)(xd.subarray(begin, begin + per), lv, codes);
     for (let i = 0; i < per; i++) outData[begin + i] = lv[codes[i]];
     if (fineSlot) {
       const fs = fineSlot.subarray(begin, begin + per);

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { Rng } from '../../src/tensor/rng';
 import {
-  applyGates, assignNearest, assignNearestReference, hardGates, levelsFromGaps, levelsFromGapsBackward, mergedLevels, softplus, softplusInverse,
+  applyGates, assignNearest, assignNearestEven, assignNearestReference, hardGates, levelsFromGaps, levelsFromGapsBackward, mergedLevels, softplus, softplusInverse,
 } from '../../src/quant/ddq-levels';
 
 /** Dense Kronecker product of square matrices (the thing the code must never build). */
@@ -96,9 +96,12 @@ t.test('nearest assignment: ties go up, ends clip', async (tt) => {
   tt.ok(ok, 'never a strictly nearer level');
 });
 
-t.test('fast assignment equals the binary-search reference on awkward level sets', async (tt) => {
+t.test('fast assignments equal the binary-search reference on awkward level sets', async (tt) => {
   const sets: Float64Array[] = [
     Float64Array.from({ length: 256 }, (_, i) => -1 + (2 * i) / 255), // uniform
+    Float64Array.from({ length: 16 }, (_, i) => (i - 3) * 0.37), // a zero-anchored activation grid
+    Float64Array.from([0, 1]), // one bit
+    Float64Array.from([2.5]), // one level
     sortedLevels(256), // normal-ish spacing
     Float64Array.from([...Array.from({ length: 200 }, (_, i) => i * 1e-4), ...Array.from({ length: 56 }, (_, i) => 1 + i)]), // clustered
     Float64Array.from({ length: 16 }, (_, i) => i * i),
@@ -114,9 +117,12 @@ t.test('fast assignment equals the binary-search reference on awkward level sets
     ]);
     const a = new Int32Array(xs.length);
     const b = new Int32Array(xs.length);
+    const c = new Int32Array(xs.length);
     assignNearest(xs, lv, a);
     assignNearestReference(xs, lv, b);
+    assignNearestEven(xs, lv, c);
     tt.same(Array.from(a), Array.from(b), `${lv.length} levels`);
+    tt.same(Array.from(c), Array.from(b), `${lv.length} levels, even-spacing guess`);
   }
 });
 
