@@ -2,7 +2,7 @@
 // continues it with DDQ under an average 4-bit weight budget (8-bit activations), and prints
 // the per-layer bit table, full-precision vs DDQ test accuracy and the model size; then exports
 // the integer model file and runs it with the integer-only runtime on the whole test set.
-// To finish in about ten minutes on 2 cores it trains on a class-balanced 20,000-image subset
+// To finish in about ten minutes on 2 cores it trains on a class-balanced 16,000-image subset
 // of the training split (--train-size); every test figure is on the full 10,000 test images.
 //
 // Each phase is an ordinary `ddq train` command (printed as it starts, so any step can be rerun
@@ -43,7 +43,7 @@ export interface MainJobOptions {
 
 export const MAIN_JOB: MainJobOptions = {
   dataset: 'mnist',
-  trainSize: 20000,
+  trainSize: 16000,
   width: 0.35,
   fpEpochs: 2,
   ddqEpochs: 2,

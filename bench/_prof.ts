@@ -1,0 +1,30 @@
+import { Tensor } from '../src/tensor/tensor';
+import { Rng } from '../src/tensor/rng';
+import { crossEntropy } from '../src/ops/cross-entropy';
+import { add } from '../src/ops/binary';
+import { AdamW } from '../src/optim/adamw';
+import { mobilenetv2 } from '../nets/mobilenetv2';
+import { quantize } from '../src/quant/quantize';
+import { budgetPenalty } from '../src/quant/budget';
+import { qatGroups } from '../src/train/qat';
+import { constant } from '../src/optim/schedules';
+const quant = process.argv[2] as 'none' | 'ddq';
+const rng = new Rng(3);
+const model = mobilenetv2({ classes: 10, widthMultiplier: 0.35, rng });
+if (quant !== 'none') quantize(model, { method: 'ddq', weightBits: 8, activationBits: 8, inputShape: [1, 28, 28] });
+const groups = quant === 'none' ? [{ optimizer: new AdamW(model.parameters(), { lr: 1e-3 }) }]
+  : qatGroups(model, { makeOptimizer: (p, wd) => new AdamW(p, { lr: 1e-3, weightDecay: wd }), schedule: constant(1e-3), weightDecay: 0.01 });
+const x = Tensor.randn([64, 1, 28, 28], rng);
+const y = Int32Array.from({ length: 64 }, () => rng.int(0, 10));
+const step = () => {
+  model.zeroGrad();
+  let loss = crossEntropy(model.forward(x), y);
+  const penalty = quant === 'ddq' ? budgetPenalty(model, { kind: 'memory', target: 4, weight: 2 }) : null;
+  if (penalty) loss = add(loss, penalty);
+  loss.backward();
+  for (const g of groups) g.optimizer.step();
+};
+for (let i = 0; i < 3; i++) step();
+const t0 = Date.now();
+for (let i = 0; i < 20; i++) step();
+console.log(quant, (Date.now() - t0) / 20, 'ms/step');
