@@ -1,4 +1,5 @@
-// `npm run repro -- --dataset mnist|fashion [--seeds N] [--jobs J] [--net lenet5|mobilenetv2:0.35]`:
+// `npm run repro -- --dataset mnist|fashion [--seeds N] [--jobs J] [--net lenet5|mobilenetv2:0.35]
+// [--train-size N]`:
 // the reproduction table. With one net (LeNet-5 unless --net says otherwise), one schedule and the same seeds for every method: full precision; LSQ W8A8,
 // W4A4, W3A3, W3A4, W2A4; DDQ with bits fixed at 4; DDQ learning mixed precision under average
 // weight budgets of 4, 3 and 2 bits, with 8- and 4-bit activations. Every quantized run starts
@@ -28,6 +29,8 @@ export interface ReproOptions {
   net: string[];
   fpEpochs: number;
   quantEpochs: number;
+  /** Training images per epoch (a seeded class-balanced subset, the same for every run); 0: all. */
+  trainSize: number;
   /** DDQ: epochs with bits learning (the rest frozen) and the budget annealing fraction. */
   gateEpochs: number;
   anneal: number;
@@ -124,7 +127,7 @@ export interface ReproResult {
 export async function runRepro(o: ReproOptions, run: CommandRunner = spawnRunner, say: (s: string) => void = (s) => process.stdout.write(s)): Promise<ReproResult[]> {
   const configs = reproConfigs(o);
   const dirOf = (seed: number, name: string) => path.join(o.out, `seed${seed}`, name);
-  const base = (seed: number) => [...o.net, '--dataset', o.dataset, '--seed', String(seed)];
+  const base = (seed: number) => [...o.net, '--dataset', o.dataset, '--seed', String(seed), ...(o.trainSize > 0 ? ['--train-size', String(o.trainSize)] : [])];
   const command = (seed: number, c: ReproConfig): string[] =>
     c.name === 'fp'
       ? ['train', ...base(seed), '--epochs', String(o.fpEpochs + o.quantEpochs), '--out', dirOf(seed, c.name), '--overwrite']
@@ -173,7 +176,7 @@ export function reproTable(o: ReproOptions, results: ReproResult[]): string {
       `${(r.sizeBytes / 1024).toFixed(1)} KiB`, Number.isNaN(r.bitOps) ? '-' : `${(r.bitOps / 1e9).toFixed(3)} G`];
   });
   return [
-    `Data set: ${o.dataset}; net: ${o.net.join(' ')}; seeds 1..${o.seeds} (accuracy: mean ± standard deviation over seeds).`,
+    `Data set: ${o.dataset}${o.trainSize > 0 ? ` (training on a class-balanced subset of ${o.trainSize} images per seed)` : ''}; net: ${o.net.join(' ')}; seeds 1..${o.seeds} (accuracy: mean ± standard deviation over seeds).`,
     `Schedule: ${o.fpEpochs} full-precision epochs shared by every quantized run, then ${o.quantEpochs} epochs of quantization-aware training` +
       ` (DDQ: bits learned for ${o.gateEpochs}, then frozen; 2-bit budgets anneal the target from 8 bits over ${o.anneal} of that);` +
       ` the full-precision row trains ${o.fpEpochs + o.quantEpochs} epochs. First and last layers at 8 bits for every quantized method;` +
@@ -189,8 +192,8 @@ function parse(argv: string[]): ReproOptions {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   for (const a of argv) {
-    if (a.startsWith('--') && !['--dataset', '--seeds', '--jobs', '--only', '--out', '--net'].includes(a)) {
-      throw new Error(`repro: unknown option ${a} (use --dataset mnist|fashion, --seeds N, --jobs J, --net name[:width], --only a,b, --out dir)`);
+    if (a.startsWith('--') && !['--dataset', '--seeds', '--jobs', '--only', '--out', '--net', '--train-size'].includes(a)) {
+      throw new Error(`repro: unknown option ${a} (use --dataset mnist|fashion, --seeds N, --jobs J, --net name[:width], --train-size N, --only a,b, --out dir)`);
     }
   }
   const dataset = get('dataset') ?? 'mnist';
@@ -199,17 +202,19 @@ function parse(argv: string[]): ReproOptions {
   const seeds = Number(get('seeds') ?? 1);
   const jobs = Number(get('jobs') ?? Math.min(2, os.cpus().length));
   if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`repro: --seeds must be a positive integer, got ${get('seeds')}`);
+  if (!Number.isInteger(Number(get('train-size') ?? 0)) || Number(get('train-size') ?? 0) < 0) throw new Error(`repro: --train-size must be a whole number of images, got ${get('train-size')}`);
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`repro: --jobs must be a positive integer, got ${get('jobs')}`);
   return {
     dataset,
     seeds,
     jobs,
     net: netArgs(get('net') ?? 'lenet5'),
+    trainSize: Number(get('train-size') ?? 0),
     fpEpochs: defaults.fpEpochs!,
     quantEpochs: defaults.quantEpochs!,
     gateEpochs: defaults.gateEpochs!,
     anneal: 0.7,
-    out: get('out') ?? path.join('runs', 'repro', dataset + (get('net') ? '-' + get('net')!.replace(':', '-') : '')),
+    out: get('out') ?? path.join('runs', 'repro', dataset + (get('net') ? '-' + get('net')!.replace(':', '-') : '') + (get('train-size') ? `-${get('train-size')}` : '')),
     only: get('only')?.split(','),
   };
 }

@@ -13,7 +13,7 @@ t.test('tiny reproduction table', async (t) => {
   t.teardown(() => fs.rmSync(out, { recursive: true, force: true }));
   const o: ReproOptions = {
     dataset: 'synthetic:64,32', seeds: 2, jobs: 1, net: ['--net', 'mlp', '--width', '0.125', '--batch-size', '32'],
-    fpEpochs: 1, quantEpochs: 1, gateEpochs: 1, anneal: 0.5, out, only: ['fp', 'lsq-w4a4', 'ddq-b2-a8'],
+    fpEpochs: 1, quantEpochs: 1, trainSize: 48, gateEpochs: 1, anneal: 0.5, out, only: ['fp', 'lsq-w4a4', 'ddq-b2-a8'],
   };
   t.same(reproConfigs({ ...o, only: undefined }).map((c) => c.name), [
     'fp', 'lsq-w8a8', 'lsq-w4a4', 'lsq-w3a3', 'lsq-w3a4', 'lsq-w2a4', 'ddq-fixed-w4a8',
@@ -32,6 +32,7 @@ t.test('tiny reproduction table', async (t) => {
   t.ok(commands.filter((c) => c.includes('--quant')).every((c) => /--init \S+seed\d\/fp-init\/checkpoint\.ddq/.test(c)), 'quantized runs start from fp-init');
   t.match(commands.find((c) => c.includes('ddq-b2-a8'))!, /--budget-bits 2 --abits 8 --gate-epochs 1 --budget-anneal 0.5 --budget-under 1 --gate-lr 10/);
   t.match(commands.find((c) => c.includes(`${path.sep}fp `) || c.endsWith(`${path.sep}fp --overwrite`))!, /--epochs 2/, 'full precision trains the same total');
+  t.ok(commands.every((c) => c.includes('--train-size 48')), 'every run trains on the same subset size');
   t.equal(results.length, 3);
   for (const r of results) t.equal(r.accuracies.length, 2);
   t.equal(results[0].averageWeightBits, 32);
@@ -39,6 +40,7 @@ t.test('tiny reproduction table', async (t) => {
   const table = reproTable(o, results);
   t.match(table, /\| LSQ \| 4\/4 \| [\d.]+ ± [\d.]+ \|/);
   t.match(table, /\| DDQ mixed, budget 2 bits \| ~2\/8 \|/);
+  t.match(table, /class-balanced subset of 48 images/);
   const again: string[] = [];
   await runRepro(o, async (argv) => void again.push(argv.join(' ')), () => undefined);
   t.equal(again.length, 0, 'completed runs are reused');
