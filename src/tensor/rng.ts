@@ -1,6 +1,6 @@
 // The one seeded random generator of the project: xoshiro128** (Blackman & Vigna), 32-bit state
 // words so every step is exact int32 arithmetic in JavaScript. Same seed, same bits, everywhere.
-// `Math.random` is never used: every consumer owns or is passed an Rng.
+// The global unseeded generator is never used: every consumer owns or is passed an Rng.
 
 /** SplitMix32 step: spreads a seed over the 128-bit state so nearby seeds give unrelated streams. */
 function splitMix32(state: { s: number }): number {
