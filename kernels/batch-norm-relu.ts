@@ -14,7 +14,7 @@
 // matters when u < cap), so y is exactly the clamp of v and the mask read from y is exactly the
 // mask of v. (Float64: exact for |v| < 2^53.) Branch-free because the signs are random: a branch
 // per element measured 4x slower.
-import { accumulateGradient, BatchNormRunning, batchStatistics, checkBatchNormTrainArgs, checkEps, checkAffine, evalAffine } from './batch-norm';
+import { accumulateGradient, backwardCoefficients, BatchNormRunning, batchStatistics, checkBatchNormTrainArgs, checkEps, checkAffine, evalAffine } from './batch-norm';
 import { FloatArray } from './float-array';
 import { checkFloatArray, checkNchwShape, NchwShape } from './nchw-shape';
 
@@ -134,20 +134,7 @@ export function batchNorm2dReluBackward(
     }
   }
   // dx = g·k + (x - mean)·a + b0 in training (see batchNorm2dBackward), g·k in eval.
-  const k = new Float64Array(c);
-  const a = new Float64Array(c);
-  const b0 = new Float64Array(c);
-  for (let ch = 0; ch < c; ch++) {
-    const invStd = saveInvStd[ch];
-    const sumDyXhat = sumDyXc[ch] * invStd;
-    if (dbeta) dbeta[ch] = sumDy[ch];
-    if (dgamma) dgamma[ch] = sumDyXhat;
-    k[ch] = (gamma ? gamma[ch] : 1) * invStd;
-    if (training) {
-      a[ch] = -k[ch] * invStd * sumDyXhat / count;
-      b0[ch] = -k[ch] * sumDy[ch] / count;
-    }
-  }
+  const { k, a, b0 } = backwardCoefficients(sumDy, sumDyXc, saveInvStd, gamma, count, training, dgamma, dbeta);
   // Pass 2, in memory order (in eval mode a and b0 are 0 and x is not read).
   for (let b = 0, start = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++, start += plane) {

@@ -165,10 +165,14 @@ export function batchNorm2dForwardTrain(
 ): void {
   checkBatchNormTrainArgs('batchNorm2dForwardTrain', s, x, gamma, beta, eps, y, saveMean, saveInvStd, running);
   const { scale, shift } = batchStatistics(s, x, gamma, beta, eps, saveMean, saveInvStd, running);
-  const { n, c, h, w } = s;
-  const plane = h * w;
-  for (let b = 0, start = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++, start += plane) {
+  applyChannelAffine(s, x, scale, shift, y);
+}
+
+/** y = x·scale[ch] + shift[ch] for every element of channel ch, in memory order. */
+export function applyChannelAffine(s: NchwShape, x: FloatArray, scale: Float64Array, shift: Float64Array, y: FloatArray): void {
+  const plane = s.h * s.w;
+  for (let b = 0, start = 0; b < s.n; b++) {
+    for (let ch = 0; ch < s.c; ch++, start += plane) {
       const sc = scale[ch];
       const sh = shift[ch];
       for (let i = start; i < start + plane; i++) y[i] = x[i] * sc + sh;
@@ -204,14 +208,33 @@ export function batchNorm2dForwardEval(
   checkFloatArray(fn, 'runningMean', runningMean, [c]);
   checkFloatArray(fn, 'runningVar', runningVar, [c]);
   const { scale, shift } = evalAffine(c, gamma, beta, runningMean, runningVar, eps);
-  const plane = h * w;
-  for (let b = 0, start = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++, start += plane) {
-      const sc = scale[ch];
-      const sh = shift[ch];
-      for (let i = start; i < start + plane; i++) y[i] = x[i] * sc + sh;
+  applyChannelAffine(s, x, scale, shift, y);
+}
+
+/**
+ * From the per-channel sums of dy and dy·(x - mean): dbeta, dgamma, and the coefficients of
+ * dx = dy·k + (x - mean)·a + b0 (a and b0 stay 0 when not `training`: eval mode's fixed affine map).
+ */
+export function backwardCoefficients(
+  sumDy: Float64Array, sumDyXc: Float64Array, saveInvStd: FloatArray, gamma: FloatArray | null, count: number,
+  training: boolean, dgamma: FloatArray | null, dbeta: FloatArray | null,
+): { k: Float64Array; a: Float64Array; b0: Float64Array } {
+  const c = sumDy.length;
+  const k = new Float64Array(c);
+  const a = new Float64Array(c);
+  const b0 = new Float64Array(c);
+  for (let ch = 0; ch < c; ch++) {
+    const invStd = saveInvStd[ch];
+    const sumDyXhat = sumDyXc[ch] * invStd;
+    if (dbeta) dbeta[ch] = sumDy[ch];
+    if (dgamma) dgamma[ch] = sumDyXhat;
+    k[ch] = (gamma ? gamma[ch] : 1) * invStd;
+    if (training) {
+      a[ch] = -k[ch] * invStd * sumDyXhat / count;
+      b0[ch] = -k[ch] * sumDy[ch] / count;
     }
   }
+  return { k, a, b0 };
 }
 
 /**
@@ -247,18 +270,7 @@ export function batchNorm2dBackward(
     }
   }
   // dx = k * (dy - sumDy/M - xhat * sumDyXhat/M), written as dy * k + (x - mean) * a + b0.
-  const k = new Float64Array(c);
-  const a = new Float64Array(c);
-  const b0 = new Float64Array(c);
-  for (let ch = 0; ch < c; ch++) {
-    const invStd = saveInvStd[ch];
-    const sumDyXhat = sumDyXc[ch] * invStd;
-    if (dbeta) dbeta[ch] = sumDy[ch];
-    if (dgamma) dgamma[ch] = sumDyXhat;
-    k[ch] = (gamma ? gamma[ch] : 1) * invStd;
-    a[ch] = -k[ch] * invStd * sumDyXhat / count;
-    b0[ch] = -k[ch] * sumDy[ch] / count;
-  }
+  const { k, a, b0 } = backwardCoefficients(sumDy, sumDyXc, saveInvStd, gamma, count, true, dgamma, dbeta);
   // Pass 2, in memory order.
   for (let b = 0, start = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++, start += plane) {
