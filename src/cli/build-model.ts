@@ -97,6 +97,8 @@ export function buildNetwork(s: TrainSettings, data: DataInfo, rng: Rng, init?: 
       lastLayerBits: s.edgeBits,
       perChannel: s.perChannel,
       alpha: s.ddqAlpha,
+      // A checkpoint from before --ddq-levels has no setting: it trained free float levels.
+      int8Levels: s.ddqLevels === 'int8',
       inputShape: [data.channels, data.height, data.width],
     });
   }

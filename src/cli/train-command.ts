@@ -60,6 +60,8 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'gate-lr', type: 'float', above: 0, default: 20, help: 'ddq: SGD learning rate of the gate logits' },
   { name: 'gate-epochs', type: 'int', min: 0, help: 'ddq: epochs during which bits are learned, then frozen (default: all but the last)' },
   { name: 'ddq-alpha', type: 'float', min: 0, default: 0, help: 'ddq: gradient-correction weight α' },
+  { name: 'ddq-levels', type: 'enum', values: ['int8', 'float'], default: 'int8',
+    help: 'ddq, ddq-fixed: train weight levels on the int8 codebook grid the integer model\nstores them on (exact export), or as free floats' },
   { name: 'init', type: 'string', valueName: 'checkpoint', help: 'start from the weights of a full-precision checkpoint of the same net and data' },
 
   { section: 'Run', name: 'epochs', type: 'int', min: 1, default: 10, help: 'epochs to train' },
@@ -127,6 +129,8 @@ export interface TrainSettings {
   gateLr: number;
   gateEpochs: number;
   ddqAlpha: number;
+  /** Absent in checkpoints written before the option existed: those trained free float levels. */
+  ddqLevels: 'int8' | 'float';
   init: string;
   [option: string]: OptionValue;
 }
@@ -167,6 +171,7 @@ function checkRelevant(args: ParsedArgs): void {
   if (quant !== 'ddq') {
     for (const name of ddqOnly) if (args.has(name)) throw new UsageError(`--${name} applies to --quant ddq only`);
   }
+  if (quant !== 'ddq' && quant !== 'ddq-fixed' && args.has('ddq-levels')) throw new UsageError('--ddq-levels applies to --quant ddq or ddq-fixed only');
   if (quant === 'none') {
     for (const name of ['wbits', 'abits', 'edge-bits', 'per-channel']) if (args.has(name)) throw new UsageError(`--${name} needs --quant ddq, ddq-fixed or lsq`);
   }

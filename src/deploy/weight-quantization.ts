@@ -2,12 +2,14 @@
 // that make them real again (w ≈ scale[group]·value).
 // - DDQ (as formulated in docs/ddq.md, item 7): each weight keeps the index of its merged level,
 //   found exactly as the training forward pass finds it (assignNearest over the 2^b merged
-//   levels), and the levels are rounded onto an int8 grid with one scale per level set (per
-//   layer, or per channel when the quantizer is per-channel): a 2^b-entry int8 codebook that the
-//   TBL kernels decode. The scale is chosen by a small search (s = max|level|/m, m = 1..127) for
-//   the least squared level error weighted by how many weights use each level, so a grid whose
-//   levels happen to be (nearly) uniform lands on them exactly. This rounding is the one
-//   approximation DDQ weights add at deployment; `levelError` reports its size.
+//   levels), and the levels form a 2^b-entry int8 codebook with one scale per level set (per
+//   layer, or per channel when the quantizer is per-channel) that the TBL kernels decode.
+//   Quantizers trained with int8Levels (the default) already used the levels on that grid
+//   (src/quant/int8-codebook.ts): the codebook is exact, levelError 0. For free float levels
+//   (int8Levels off, older checkpoints) the levels are rounded here, with the scale chosen by a
+//   small search (s = max|level|/m, m = 1..127) for the least squared level error weighted by
+//   how many weights use each level; that rounding is then the one approximation DDQ weights
+//   add at deployment, and `levelError` reports its size.
 // - LSQ: value = round_half_even(clamp(w / step, -Q_N, Q_P)), exactly the training forward's
 //   integer, so nothing is approximated.
 import type { FloatArray } from '../../kernels/float-array';
@@ -57,6 +59,12 @@ export function codebookFor(levels: Float64Array, counts: ArrayLike<number>): { 
   return { scale: best.scale, entries, error };
 }
 
+/** The codebook a quantizer trained on int8 levels already used: nothing to round. */
+function exactCodebook(q: DdqQuantizer, group: number): { scale: number; entries: Int8Array; error: number } {
+  const cb = q.codebook(group);
+  return { scale: cb.scale, entries: cb.entries, error: 0 };
+}
+
 export function quantizeWeights(layer: QuantizedLayer, where: string): WeightQuantization {
   const w = layer.weight;
   const rows = w.shape[0];
@@ -79,7 +87,7 @@ export function quantizeWeights(layer: QuantizedLayer, where: string): WeightQua
       assignNearest(data.subarray(g * per, (g + 1) * per), levels, slice);
       const counts = new Float64Array(levels.length);
       for (let i = 0; i < per; i++) counts[slice[i]]++;
-      const cb = codebookFor(levels, counts);
+      const cb = q.int8Levels ? exactCodebook(q, g) : codebookFor(levels, counts);
       codebook.set(cb.entries, g << bits);
       scale[g] = cb.scale;
       for (let i = 0; i < per; i++) values[g * per + i] = cb.entries[slice[i]];

@@ -3,7 +3,8 @@
 //
 // Forward (hard gates): levels q = first + cumsum(softplus(gaps)); b = number of open
 // monotone gates; the 2^b merged levels are block means of q; each x takes its nearest merged
-// level (values beyond the ends clip to them).
+// level (values beyond the ends clip to them). Weight levels are by default used rounded onto
+// the int8 codebook grid the integer model stores them on (int8-codebook.ts), so export is exact.
 // Activations use a uniform grid anchored at zero instead (q_i = (i - z)·step, step learned;
 // z = 0 for non-negative data, 2^(K-1) for signed): our choice for integer deployment, where
 // such a grid is exactly uint8/int8 with a scale and an integer zero point, and zero (the conv
@@ -20,6 +21,7 @@ import { Module } from '../nn/module';
 import {
   applyGates, assignNearest, assignNearestEven, bitsOf, hardGates, levelsFromGaps, levelsFromGapsBackward, mergedLevels, sigmoid, softplus, softplusInverse,
 } from './ddq-levels';
+import { int8Codebook, type Int8Codebook } from './int8-codebook';
 
 export interface DdqOptions {
   /** 'weight': signed range from max|w|; 'activation': range from the first batch seen. */
@@ -38,6 +40,11 @@ export interface DdqOptions {
   learnBits?: boolean;
   /** 'learned': free sorted levels (default for weights); 'uniform': zero-anchored grid (activations). */
   grid?: 'learned' | 'uniform';
+  /**
+   * Learned grid: use the merged levels rounded onto their int8 codebook grid (int8-codebook.ts),
+   * as the integer model stores them; default true. false: free float levels (as in the paper).
+   */
+  int8Levels?: boolean;
 }
 
 /** Starting logit of an open gate: just above the threshold (docs/ddq.md). */
@@ -48,6 +55,8 @@ export class DdqQuantizer extends Module {
   readonly maxBits: number;
   readonly perChannel: boolean;
   readonly grid: 'learned' | 'uniform';
+  /** Whether the forward pass uses the levels rounded onto their int8 codebook grid. */
+  readonly int8Levels: boolean;
   alpha: number;
   relaxed: boolean;
   /** Learned grid: the lowest level per group. Uniform grid: the zero level's index (a buffer). */
@@ -79,6 +88,7 @@ export class DdqQuantizer extends Module {
     this.relaxed = opts.relaxed ?? false;
     const n = 1 << this.maxBits;
     this.grid = opts.grid ?? (this.kind === 'weight' ? 'learned' : 'uniform');
+    this.int8Levels = this.grid === 'learned' && (opts.int8Levels ?? true);
     if (this.grid === 'learned') {
       this.first = this.param('first', Tensor.zeros([this.groups], { dtype: 'float64' }));
       this.gaps = this.param('gaps', Tensor.zeros([this.groups, n - 1], { dtype: 'float64' }));
@@ -205,9 +215,15 @@ export class DdqQuantizer extends Module {
     return softplus(this.gaps.data[group]);
   }
 
-  /** The distinct levels in use for one group: 2^bits merged levels (hard gates). */
+  /** The distinct levels in use for one group: 2^bits merged levels (hard gates), as the forward pass uses them. */
   mergedLevels(group = 0): Float64Array {
-    return mergedLevels(this.levels(group), this.bits());
+    const merged = mergedLevels(this.levels(group), this.bits());
+    return this.int8Levels ? int8Codebook(merged).levels : merged;
+  }
+
+  /** The int8 codebook of one group (the merged levels' grid; exact when int8Levels is on). */
+  codebook(group = 0): Int8Codebook {
+    return int8Codebook(mergedLevels(this.levels(group), this.bits()));
   }
 
   forward(x: Tensor): Tensor {
@@ -272,6 +288,8 @@ export interface DdqQuantizeConfig {
   relaxed: boolean;
   alpha: number;
   gatesFrozen: boolean;
+  /** Learned grid with hard gates: round the merged levels onto their int8 codebook grid. */
+  int8Levels?: boolean;
 }
 
 /**
@@ -309,7 +327,8 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
       merged.push(Float64Array.from(order, (k) => relaxedLevels[k]));
       slotOf.push(order);
     } else {
-      merged.push(mergedLevels(q, bits));
+      const m = mergedLevels(q, bits);
+      merged.push(qz.int8Levels && grid === 'learned' ? int8Codebook(m).levels : m);
       slotOf.push(Int32Array.from({ length: 1 << bits }, (_, j) => j * block));
     }
   }

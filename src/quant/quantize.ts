@@ -33,6 +33,8 @@ export interface QuantizeConfig {
   perChannel?: boolean;
   /** DDQ gradient-correction weight. */
   alpha?: number;
+  /** DDQ weights: train the levels on their int8 codebook grid (exact export); default true. */
+  int8Levels?: boolean;
   /** DDQ: let activation gates learn too (for a BitOPs budget); default: frozen. */
   learnActivationBits?: boolean;
   /** Per-layer overrides by the layer's dotted module name (before wrapping). */
@@ -121,7 +123,7 @@ function makeQuantizer(
       if (bits > maxBits) throw new Error(`quantize: ${bits} bits exceed DDQ's maximum of ${maxBits}`);
       // A fixed-precision activation grid has exactly 2^bits levels: no merging, so zero stays a level.
       const K = kind === 'activation' && !learnBits ? bits : maxBits;
-      return new DdqQuantizer({ kind, maxBits: K, initBits: bits, perChannel, groups: channels, alpha: config.alpha, learnBits });
+      return new DdqQuantizer({ kind, maxBits: K, initBits: bits, perChannel, groups: channels, alpha: config.alpha, learnBits, int8Levels: config.int8Levels });
     }
     default:
       throw new Error(`quantize: unknown method '${String(config.method)}' (use none, lsq, ddq or ddq-fixed)`);

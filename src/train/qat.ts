@@ -7,8 +7,9 @@
 // threshold in lockstep, while SGD lets the layers that matter most to the budget give way first.
 //
 // Hooks: the budget penalty while gates learn (its target optionally annealed from a high
-// bitwidth down to the budget), gates frozen at their current bits once the gate-learning
-// epochs are over, and average bits / model size in every epoch line.
+// bitwidth down to the budget), gates frozen once the gate-learning epochs are over, after the
+// learned bits are settled onto the budget (fit-budget.ts), and average bits / model size in
+// every epoch line.
 import type { Tensor } from '../tensor/tensor';
 import type { Module } from '../nn/module';
 import type { Optimizer } from '../optim/optimizer';
@@ -18,6 +19,7 @@ import { SGD } from '../optim/sgd';
 import { DdqQuantizer } from '../quant/ddq';
 import { LsqQuantizer } from '../quant/lsq';
 import { budgetPenalty } from '../quant/budget';
+import { fitToBudget } from '../quant/fit-budget';
 import { quantizedLayers } from '../quant/quantize';
 import { modelResources } from '../quant/resources';
 import type { OptimizerGroup, TrainerHooks } from './trainer';
@@ -105,7 +107,10 @@ export function qatHooks(model: Module, opts: QatOptions, firstEpoch = 1, firstS
     },
     onEpochStart: (epoch) => {
       // Deterministic in the epoch number; the frozen flags are buffers, so resume keeps them.
-      if (epoch - firstEpoch + 1 > gateEpochs) for (const q of ddqQuantizers(model)) q.freezeGates();
+      if (epoch - firstEpoch + 1 > gateEpochs) {
+        if (opts.budget) fitToBudget(model, opts.budget);
+        for (const q of ddqQuantizers(model)) q.freezeGates();
+      }
     },
     epochSummary: () => {
       const r = modelResources(model);

@@ -1,0 +1,70 @@
+// fitToBudget: worked by hand on a tiny model whose two inner layers learn their bits
+// (36 and 32 weights; the first and last layers are fixed at 8 bits and outside the budget).
+import t from 'tap';
+import { Rng } from '../../src/index';
+import { Conv2d, Flatten, Linear, ReLU, Sequential } from '../../src/nn/index';
+import { quantize } from '../../src/quant/quantize';
+import { DdqQuantizer } from '../../src/quant/ddq';
+import { fitToBudget } from '../../src/quant/fit-budget';
+import { modelResources } from '../../src/quant/resources';
+
+function tinyNet() {
+  const rng = new Rng(1);
+  const net = new Sequential(
+    new Conv2d(1, 4, 3, { rng, padding: 1 }), new ReLU(),
+    new Conv2d(4, 4, 3, { rng, padding: 1, stride: 2, groups: 4 }), new ReLU(),
+    new Conv2d(4, 8, 1, { rng }), new ReLU(),
+    new Flatten(), new Linear(72, 5, { rng }),
+  );
+  const layers = quantize(net, { method: 'ddq', activationBits: 8, inputShape: [1, 6, 6] });
+  const q = (i: number) => layers[i].layer.weightQuantizer as DdqQuantizer;
+  return { net, inner: [q(1), q(2)], edges: [q(0), q(3)] };
+}
+
+t.test('over budget: bits go from the layer whose weakest open gate has the lowest logit', async (tt) => {
+  const { net, inner, edges } = tinyNet();
+  inner[0].gateLogits.data.set([1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]);
+  inner[1].gateLogits.data.set([1, 2, 2, 2, 2, 2, 2, 0.35]);
+  // Used 36·8 + 32·8 = 544 bits, limit 4·68 = 272. Lowest logit at each step: 0.3 (first
+  // layer, 7 bits), 0.35 (second, 7), then 0.4 .. 0.9 (first, down to 1 bit): 36 + 224 = 260.
+  const changes = fitToBudget(net, { kind: 'memory', target: 4 });
+  tt.same(inner.map((q) => q.bits()), [1, 7]);
+  tt.same(changes.map((c) => [c.from, c.to]), [[8, 1], [8, 7]]);
+  tt.same(edges.map((q) => q.bits()), [8, 8], 'fixed-precision layers untouched');
+  tt.ok(modelResources(net).averageLearnedWeightBits <= 4);
+});
+
+t.test('under budget: bits go to the layer whose first closed gate has the highest logit, up to the target', async (tt) => {
+  const { net, inner } = tinyNet();
+  inner[0].gateLogits.data.set([1, 1, -0.2, -0.5, -0.9, -1, -1, -1]);
+  inner[1].gateLogits.data.set([1, 1, -0.1, -0.3, -0.6, -1, -1, -1]);
+  // 2 + 2 bits = 136 of 272. Highest closed logit: -0.1 (second -> 3 bits, 168), -0.2 (first,
+  // 204), -0.3 (second, 236), -0.5 (first, 272); then neither fits (+36, +32).
+  fitToBudget(net, { kind: 'memory', target: 4 });
+  tt.same(inner.map((q) => q.bits()), [4, 4]);
+  tt.equal(modelResources(net).averageLearnedWeightBits, 4);
+});
+
+t.test('frozen quantizers and an unreachable target', async (tt) => {
+  const { net, inner } = tinyNet();
+  inner[0].freezeGates(8);
+  inner[1].setBits(6);
+  tt.same(fitToBudget(net, { kind: 'memory', target: 0.5 }).map((c) => [c.from, c.to]), [[6, 1]], 'only the learning layer moves, down to 1 bit');
+  tt.equal(inner[0].bits(), 8);
+  const none = tinyNet();
+  for (const q of none.inner) q.freezeGates();
+  tt.same(fitToBudget(none.net, { kind: 'memory', target: 2 }), []);
+});
+
+t.test('bitops: each layer costs MACs x activation bits per weight bit', async (tt) => {
+  const { net, inner } = tinyNet();
+  // Depthwise 324 MACs, pointwise 288 MACs, both at 8-bit activations: limit 3·612·8 bits.
+  inner[0].gateLogits.data.set([1, 1, 1, 1, 1, 1, 1, 0.1]);
+  inner[1].gateLogits.data.set([1, 1, 1, 1, 1, 1, 1, 0.2]);
+  fitToBudget(net, { kind: 'bitops', target: 3 * 8 });
+  const r = modelResources(net);
+  const inner2 = r.layers.filter((l) => l.learnsBits);
+  const bitops = inner2.reduce((s, l) => s + l.macs * l.weightBits * l.activationBits, 0);
+  tt.ok(bitops <= 3 * 8 * 612, `BitOPs ${bitops} within the target`);
+  tt.ok(bitops + 288 * 8 > 3 * 8 * 612, 'no further bit would fit');
+});
