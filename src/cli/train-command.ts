@@ -69,6 +69,7 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'out', type: 'string', valueName: 'dir', help: 'output directory for checkpoint.ddq and metrics.jsonl\n(default: runs/<net>-<dataset>)' },
   { name: 'resume', type: 'string', optionalValue: true, valueName: 'checkpoint', help: 'continue the run saved in the output directory, or in the given file' },
   { name: 'stop-after', type: 'int', min: 1, valueName: 'epochs', help: 'stop after this many epochs of this invocation (as an interruption would)' },
+  { name: 'eval-every', type: 'int', min: 1, default: 1, valueName: 'epochs', help: 'evaluate on the test split after every this-many epochs (always after the last)' },
   { name: 'overwrite', type: 'flag', help: 'start a new run even if the output directory holds a checkpoint' },
   { name: 'threads', type: 'int', min: 1, max: 2, default: 1, help: 'threads to train on: 2 computes half of every batch on a worker\nthread (batch norm then sees half-batch statistics)' },
 ];
@@ -129,6 +130,7 @@ export interface TrainSettings {
   gateLr: number;
   gateEpochs: number;
   ddqAlpha: number;
+  evalEvery: number;
   /** Absent in checkpoints written before the option existed: those trained free float levels. */
   ddqLevels: 'int8' | 'float';
   init: string;
@@ -286,7 +288,7 @@ function runTrain(args: ParsedArgs, io: CliIo): number {
   const worker = threads > 1
     ? new GradientWorker({ module: require.resolve('./build-model'), exportName: 'buildReplica', args: { settings, data } satisfies ReplicaArgs })
     : undefined;
-  const trainer = new Trainer({ ...run, train, test, epochs: settings.epochs, outDir: settings.out, config, out: io.out, worker });
+  const trainer = new Trainer({ ...run, train, test, evalEvery: settings.evalEvery ?? 1, epochs: settings.epochs, outDir: settings.out, config, out: io.out, worker });
 
   io.out.write(
     `ddq train: ${settings.net} (${run.model.parameterCount().toLocaleString('en-US')} parameters), ` +

@@ -70,6 +70,8 @@ export interface TrainerOptions {
   train: DataLoader;
   /** Evaluated after every epoch when given (unshuffled, unaugmented). */
   test?: DataLoader;
+  /** Evaluate only after every this-many epochs, and always after the last (default 1). */
+  evalEvery?: number;
   groups: OptimizerGroup[];
   epochs: number;
   /** Where checkpoint.ddq and metrics.jsonl go; without it nothing is written. */
@@ -273,7 +275,8 @@ export class Trainer {
     };
     if (extraSteps > 0) record.extraLoss = extraSum / extraSteps;
     const evalStart = performance.now();
-    if (this.opts.test) {
+    const every = this.opts.evalEvery ?? 1;
+    if (this.opts.test && (epoch % every === 0 || epoch === this.epochs)) {
       const r = evaluate(model, this.opts.test);
       record.testLoss = r.loss;
       record.testAccuracy = r.accuracy;

@@ -29,6 +29,7 @@ interface RunOptions {
   /** A tiny conv net with batch norm (running statistics are buffers) instead of the MLP. */
   conv?: boolean;
   epochs?: number;
+  evalEvery?: number;
   outDir?: string;
   hooks?: TrainerHooks;
 }
@@ -57,7 +58,7 @@ function makeRun(o: RunOptions): { trainer: Trainer; model: Sequential; groups: 
     const optimizer = o.optimizer === 'sgd' ? new SGD(model.parameters(), { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 }) : new AdamW(model.parameters(), { lr: 3e-3 });
     groups = [{ name: 'weights', optimizer, schedule: schedules.cosine(o.optimizer === 'sgd' ? 0.05 : 3e-3, total) }];
   }
-  const trainer = new Trainer({ model, train, test, groups, epochs, outDir: o.outDir, config: { seed: o.seed }, hooks: o.hooks, out: silent });
+  const trainer = new Trainer({ model, train, test, evalEvery: o.evalEvery, groups, epochs, outDir: o.outDir, config: { seed: o.seed }, hooks: o.hooks, out: silent });
   return { trainer, model, groups, test };
 }
 
@@ -83,6 +84,14 @@ t.test('a short run: the loss falls and test accuracy is well above chance', asy
   t.ok(h[3].testAccuracy! > 0.5, `test accuracy ${h[3].testAccuracy} (chance 0.1)`);
   t.equal(trainer.step, 4 * Math.ceil(240 / 32));
   t.equal(h[3].step, trainer.step);
+});
+
+t.test('evalEvery: test figures after every n-th and the last epoch only; training unaffected', async (t) => {
+  const every = makeRun({ seed: 4, optimizer: 'adamw', epochs: 5 }).trainer.fit();
+  const sparse = makeRun({ seed: 4, optimizer: 'adamw', epochs: 5, evalEvery: 2 }).trainer.fit();
+  t.same(sparse.map((r) => r.testAccuracy !== undefined), [false, true, false, true, true]);
+  t.same(sparse.map((r) => r.trainLoss), every.map((r) => r.trainLoss), 'same training, bit for bit');
+  t.same([sparse[1].testAccuracy, sparse[4].testAccuracy], [every[1].testAccuracy, every[4].testAccuracy]);
 });
 
 t.test('evaluate agrees with a direct float64 computation over the whole test set', async (t) => {
