@@ -1,11 +1,11 @@
 // A small MobileNetV2 (depthwise convolutions, inverted residuals, global average pooling),
 // quantized three ways and trained for a few steps on synthetic bars: the integer model's top-1
-// predictions agree with the fake-quantized model's, and for LSQ (whose integer weights are the
-// trained ones exactly) every layer input up to the first residual addition is the fake-quant
-// code exactly. The residual skip path carries codes instead of the float tensor (the stated
-// approximation), and DDQ's levels are rounded to an int8 codebook, so later codes may differ by
-// a step; the top-1 agreement is what must hold. The fast, reference and NEON-mirror kernels
-// give the same bits.
+// predictions agree with the fake-quantized model's, and (the integer weights being the trained
+// ones exactly: LSQ integers times the step, DDQ levels trained on their int8 codebook grid)
+// every layer input up to the first residual addition is the fake-quant code exactly. The
+// residual skip path carries codes instead of the float tensor (the stated approximation), so
+// later codes may differ by a step; the top-1 agreement is what must hold. The fast, reference
+// and NEON-mirror kernels give the same bits.
 import t from 'tap';
 import { Rng } from '../../src/tensor/rng';
 import { mobilenetv2 } from '../../nets/mobilenetv2';
@@ -37,7 +37,7 @@ for (const [label, config] of configs) {
     t.ok(ops.filter((o) => o === 'add').length >= 2 && model.ops.some((o) => o.op === 'conv' && o.depthwise), 'residual adds and depthwise convs');
     const c = compare(net, model, test);
     t.ok(c.agree / c.total >= 0.97, `top-1 agreement ${c.agree}/${c.total}`);
-    if (config.method === 'lsq') {
+    {
       const firstAdd = model.ops.findIndex((o) => o.op === 'add');
       for (const [name, share] of c.codeMismatch) {
         const at = model.ops.findIndex((o) => 'name' in o && o.name === name);
