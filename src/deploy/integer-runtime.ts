@@ -32,6 +32,7 @@ import { depthwiseConv2dIntReference } from '../../kernels/int/depthwise-conv2d-
 import { depthwiseConv2dInt } from '../../kernels/int/depthwise-conv2d-int';
 import { depthwiseConv2dIntRequantize, layoutSize, type PlaneLayout } from '../../kernels/int/depthwise-conv2d-int-requantize';
 import { gemmInt8Requantize, prepackInt8Requantize, REQUANTIZE_MAX_K, type OutputStrides } from '../../kernels/int/gemm-int8-requantize';
+import { reachableRange } from '../../kernels/int/reachable-range';
 import { fitsTriples, gemmInt8RequantizeTriples, prepackInt8RequantizeTriples } from '../../kernels/int/gemm-int8-requantize-triples';
 import { im2colInt } from '../../kernels/int/im2col-int';
 import { maxPool2dInt } from '../../kernels/int/max-pool2d-int';
@@ -308,8 +309,15 @@ export class IntegerRuntime {
    * accumulators (row blocks) and the separate output stage.
    */
   private gemmRequantize(w: PackedWeights, values: Int8Array, params: RequantizeChannelsParams, outType: 'uint8' | 'int32'): GemmRequantize {
-    const st = stage(params, w.rows, outType);
+    let st = stage(params, w.rows, outType);
     if (this.kernels === 'fast' && w.cols <= REQUANTIZE_MAX_K) {
+      // A wide int32 output (a residual branch) clamped to the range it can reach: the same
+      // outputs, and a narrow range takes the kernels' folded path (reachable-range.ts).
+      if (!st.plan.narrow) {
+        const bound = new Float64Array(w.rows);
+        for (let j = 0; j < w.rows; j++) for (let t = 0; t < w.cols; t++) bound[j] += 255 * Math.abs(values[j * w.cols + t]);
+        st = stage({ ...params, ...reachableRange(w.rows, params, bound) }, w.rows, outType);
+      }
       // Three channels per double where the sums are small enough, the 6-channel tiles need
       // fewer weight streams than 4-channel ones (not for N = 8) and the multiply-adds
       // dominate (K >= 16) or no tile is partial: at K = 8 the output stage dominates and a
