@@ -2,6 +2,11 @@
 // bit for bit requantizeChannels(depthwiseConv2dIntReference(...)) of each image, like
 // depthwise-conv2d-int-requantize.ts, but each multiply-add serves two images.
 //
+// Channel multipliers are allowed (cOut = m·cIn, output channel c reads input channel
+// floor(c / m): a dense conv on one input channel, the first layer on grayscale images), and the
+// output may itself be image-pair planes ('pairs', with its consumer's border), for a depthwise
+// layer after this one.
+//
 // The input planes carry this conv's own padding (border = zero point in both lanes), so a
 // channel's raw sum over the taps, Σ x·w, is taken in place and the zero point goes into the
 // constants (Σ (x - z)·w = Σ x·w - z·Σ w). Packed, the sum is lo + 2^26·hi with |lo|, |hi| <=
@@ -22,25 +27,29 @@ const ROUNDER = 6755399441055744; // 1.5·2^52: x + ROUNDER - ROUNDER rounds x (
 let WC = new Float64Array(0);
 
 export function depthwiseConv2dIntImagePairs(
-  p: Conv2dParams, x: Float64Array, zeroPoint: number, w: Int8Array, plan: RequantizeChannelsPlan, out: Uint8Array | Int32Array,
-  layouts: { output?: PlaneLayout; outputPad?: [number, number] } = {},
+  p: Conv2dParams, x: Float64Array, zeroPoint: number, w: Int8Array, plan: RequantizeChannelsPlan, out: Uint8Array | Int32Array | Float64Array,
+  layouts: { output?: PlaneLayout | 'pairs'; outputPad?: [number, number] } = {},
 ): void {
   const { n, h, w: width, cIn, cOut, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW } = p;
   const fn = 'depthwiseConv2dIntImagePairs';
-  if (p.groups !== cIn || cOut !== cIn) throw new Error(`${fn}: needs groups == cIn == cOut, got groups ${p.groups}, cIn ${cIn}, cOut ${cOut}`);
+  if (p.groups !== cIn || cOut % cIn !== 0) throw new Error(`${fn}: needs groups == cIn and cOut a multiple of cIn, got groups ${p.groups}, cIn ${cIn}, cOut ${cOut}`);
+  const mult = cOut / cIn;
   if (!Number.isInteger(zeroPoint) || zeroPoint < 0 || zeroPoint > 255) throw new Error(`${fn}: zeroPoint must be an integer in [0, 255], got ${zeroPoint}`);
   const outLayout = layouts.output ?? 'nhwc';
-  const [oph, opw] = outLayout === 'padded' ? layouts.outputPad ?? [0, 0] : [0, 0];
+  const packed = outLayout === 'pairs';
+  if (packed !== out instanceof Float64Array) throw new Error(`${fn}: image-pair output needs a Float64Array and only it, got ${out.constructor.name} for '${outLayout}'`);
+  const [oph, opw] = outLayout === 'padded' || packed ? layouts.outputPad ?? [0, 0] : [0, 0];
   const { outH, outW } = conv2dOutputSize(p);
   const inH = h + 2 * padH;
   const inW = width + 2 * padW;
   const C = cOut;
   const taps = kh * kw;
-  checkLength(fn, 'x', x, imagePairsSize(n, h, width, C, [padH, padW]), `image-pair planes of [${n}, ${h}, ${width}, ${C}] with border ${padH}, ${padW}`);
+  checkLength(fn, 'x', x, imagePairsSize(n, h, width, cIn, [padH, padW]), `image-pair planes of [${n}, ${h}, ${width}, ${cIn}] with border ${padH}, ${padW}`);
   checkLength(fn, 'w', w, taps * C, `[${kh}, ${kw}, ${C}]`);
-  checkLength(fn, 'out', out, layoutSize(outLayout, n, outH, outW, C, [oph, opw]), `${outLayout} [${n}, ${outH}, ${outW}, ${C}]`);
+  const outSize = packed ? imagePairsSize(n, outH, outW, C, [oph, opw]) : layoutSize(outLayout, n, outH, outW, C, [oph, opw]);
+  checkLength(fn, 'out', out, outSize, `${outLayout} [${n}, ${outH}, ${outW}, ${C}]`);
   if (plan.channels !== C) throw new Error(`${fn}: the output stage has ${plan.channels} channels, the layer ${C}`);
-  if (out instanceof Uint8Array && (plan.qmin < 0 || plan.qmax > 255)) throw new Error(`${fn}: range [${plan.qmin}, ${plan.qmax}] does not fit a Uint8Array output`);
+  if (!(out instanceof Int32Array) && (plan.qmin < 0 || plan.qmax > 255)) throw new Error(`${fn}: range [${plan.qmin}, ${plan.qmax}] does not fit ${packed ? 'image-pair codes' : 'a Uint8Array output'}`);
   const { qmin, qmax } = plan;
   const is3x3 = kh === 3 && kw === 3 && dilationH === 1 && dilationW === 1;
   if (WC.length < taps * C) WC = new Float64Array(taps * C);
@@ -69,14 +78,19 @@ export function depthwiseConv2dIntImagePairs(
   const step = outLayout === 'nhwc' ? C : 1;
   const rowStep = outLayout === 'nhwc' ? outW * C : outW + 2 * opw;
   const outBase = (b: number, c: number): number =>
-    outLayout === 'nhwc' ? b * outH * outW * C + c : ((b * C + c) * (outH + 2 * oph) + oph) * (outW + 2 * opw) + opw;
+    outLayout === 'nhwc' ? b * outH * outW * C + c
+      : (((packed ? b >> 1 : b) * C + c) * (outH + 2 * oph) + oph) * (outW + 2 * opw) + opw;
   for (let b = 0; b < n; b += 2) {
     // A lone last image writes its high lane (a copy) first, then the real low lane over it.
     const b1 = b + 1 < n ? b + 1 : b;
     for (let c = 0; c < C; c++) {
-      const base = ((b >> 1) * C + c) * inH * inW;
+      const base = ((b >> 1) * cIn + Math.floor(c / mult)) * inH * inW;
+      if (folded[c] && packed) {
+        correlate3x3ImagePairsPacked(x, base, inW, outH, outW, strideH, strideW, WC, c * taps, plan.scale[c], K[c], qmin, qmax, out as Float64Array, outBase(b, c), rowStep);
+        continue;
+      }
       if (folded[c]) {
-        correlate3x3ImagePairs(x, base, inW, outH, outW, strideH, strideW, WC, c * taps, plan.scale[c], K[c], qmin, qmax, out, outBase(b, c), outBase(b1, c), rowStep, step);
+        correlate3x3ImagePairs(x, base, inW, outH, outW, strideH, strideW, WC, c * taps, plan.scale[c], K[c], qmin, qmax, out as Uint8Array | Int32Array, outBase(b, c), outBase(b1, c), rowStep, step);
         continue;
       }
       const zs = zeroPoint * sums[c];
@@ -89,6 +103,10 @@ export function depthwiseConv2dIntImagePairs(
           }
           const hi = s * INV_L + ROUNDER - ROUNDER;
           const o = oy * rowStep + ox * step;
+          if (packed) {
+            out[outBase(b, c) + o] = stage(s - hi * L - zs, c, plan, fast[c]) + L * stage(hi - zs, c, plan, fast[c]);
+            continue;
+          }
           out[outBase(b1, c) + o] = stage(hi - zs, c, plan, fast[c]);
           out[outBase(b, c) + o] = stage(s - hi * L - zs, c, plan, fast[c]);
         }
@@ -159,6 +177,58 @@ function correlate3x3ImagePairs(
       v &= ~(v >> 31);
       v -= range;
       out[at0] = (v & (v >> 31)) + range + qmin;
+    }
+  }
+}
+
+/** correlate3x3ImagePairs writing image-pair planes: both codes in one store, v0 + 2^26·v1. */
+function correlate3x3ImagePairsPacked(
+  src: Float64Array, base: number, rowWidth: number, outH: number, outW: number, strideH: number, strideW: number,
+  wc: Float64Array, wAt: number, scale: number, K: number, qmin: number, qmax: number, out: Float64Array, outBase: number, rowStep: number,
+): void {
+  const w0 = wc[wAt], w1 = wc[wAt + 1], w2 = wc[wAt + 2], w3 = wc[wAt + 3], w4 = wc[wAt + 4];
+  const w5 = wc[wAt + 5], w6 = wc[wAt + 6], w7 = wc[wAt + 7], w8 = wc[wAt + 8];
+  const range = qmax - qmin;
+  for (let oy = 0; oy < outH; oy++) {
+    const r0 = base + oy * strideH * rowWidth;
+    const r1 = r0 + rowWidth;
+    const r2 = r1 + rowWidth;
+    const at = outBase + oy * rowStep;
+    if (strideW === 1) {
+      // Columns ox and ox+1 of the window carried over from the previous output.
+      let a0 = src[r0], a1 = src[r1], a2 = src[r2];
+      let b0 = src[r0 + 1], b1 = src[r1 + 1], b2 = src[r2 + 1];
+      for (let ox = 0; ox < outW; ox++) {
+        const c0 = src[r0 + ox + 2], c1 = src[r1 + ox + 2], c2 = src[r2 + ox + 2];
+        const s = a0 * w0 + b0 * w1 + c0 * w2 + a1 * w3 + b1 * w4 + c1 * w5 + a2 * w6 + b2 * w7 + c2 * w8;
+        a0 = b0; a1 = b1; a2 = b2;
+        b0 = c0; b1 = c1; b2 = c2;
+        const hi = s * INV_L + ROUNDER - ROUNDER;
+        let v = Math.floor(hi * scale + K) | 0;
+        v &= ~(v >> 31);
+        v -= range;
+        const hiCode = (v & (v >> 31)) + range + qmin;
+        v = Math.floor((s - hi * L) * scale + K) | 0;
+        v &= ~(v >> 31);
+        v -= range;
+        out[at + ox] = (v & (v >> 31)) + range + qmin + L * hiCode;
+      }
+      continue;
+    }
+    for (let ox = 0, q = 0; ox < outW; ox++, q += strideW) {
+      const s =
+        src[r0 + q] * w0 + src[r0 + q + 1] * w1 + src[r0 + q + 2] * w2 +
+        src[r1 + q] * w3 + src[r1 + q + 1] * w4 + src[r1 + q + 2] * w5 +
+        src[r2 + q] * w6 + src[r2 + q + 1] * w7 + src[r2 + q + 2] * w8;
+      const hi = s * INV_L + ROUNDER - ROUNDER;
+      let v = Math.floor(hi * scale + K) | 0;
+      v &= ~(v >> 31);
+      v -= range;
+      const c1 = (v & (v >> 31)) + range + qmin;
+      v = Math.floor((s - hi * L) * scale + K) | 0;
+      v &= ~(v >> 31);
+      v -= range;
+      out[at + ox] = (v & (v >> 31)) + range + qmin + L * c1;
     }
   }
 }

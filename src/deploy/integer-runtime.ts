@@ -126,7 +126,7 @@ function tensorLayouts(model: IntegerModel, kernels: KernelSet): Map<number, Lay
     const pads = consumers.map((o) => (o.op === 'conv' ? o.padding.join(',') : ''));
     const samePad = pads.every((q) => q === pads[0]) && model.tensors[op.output].type === 'uint8';
     const first = consumers[0];
-    if (samePad && first.op === 'conv' && imagePairsFit(op, consumers, model)) {
+    if (samePad && first.op === 'conv' && imagePairsFit(op, consumers, model, layouts)) {
       layouts.set(op.output, { kind: 'pairs', pad: [first.padding[0], first.padding[1]] });
       continue;
     }
@@ -136,15 +136,21 @@ function tensorLayouts(model: IntegerModel, kernels: KernelSet): Map<number, Lay
 }
 
 /**
- * Image-pair planes (image-pairs.ts) between a pointwise GEMM and depthwise consumers without
- * channel multipliers whose per-image sums stay below 2^25 (always, for 3x3 int8 kernels): the
- * GEMM packs two images per element and each depthwise multiply serves both.
+ * Image-pair planes (image-pairs.ts) for a tensor whose consumers are all plane kernels
+ * (depthwise, or one input channel) with per-image sums below 2^25 (always, for 3x3 int8
+ * kernels), and whose producer can pack two images: the input quantization, a pointwise GEMM, or
+ * a plane kernel that itself reads image pairs. Each multiply of the consumers then serves two
+ * images.
  */
-function imagePairsFit(op: IntegerModel['ops'][number], consumers: IntegerModel['ops'], model: IntegerModel): boolean {
-  if (op.op !== 'conv' || op.depthwise || model.tensors[op.input].shape[2] === 1 || op.weights.cols > REQUANTIZE_MAX_K) return false;
-  const pointwise = op.kernel.every((k) => k === 1) && op.stride.every((v) => v === 1) && op.padding.every((v) => v === 0);
-  return pointwise && consumers.every((o) => {
-    if (o.op !== 'conv' || !o.depthwise || o.weights.rows !== model.tensors[o.input].shape[2]) return false;
+function imagePairsFit(op: IntegerModel['ops'][number], consumers: IntegerModel['ops'], model: IntegerModel, layouts: Map<number, Layout>): boolean {
+  let producer = op.op === 'quantize-input';
+  if (op.op === 'conv') {
+    const plane = op.depthwise || model.tensors[op.input].shape[2] === 1;
+    const pointwise = op.kernel.every((k) => k === 1) && op.stride.every((v) => v === 1) && op.padding.every((v) => v === 0);
+    producer = plane ? layouts.get(op.input)?.kind === 'pairs' : pointwise && op.weights.cols <= REQUANTIZE_MAX_K;
+  }
+  return producer && consumers.every((o) => {
+    if (o.op !== 'conv' || !(o.depthwise || model.tensors[o.input].shape[2] === 1)) return false;
     const v = decodeWeights(o.weights);
     const taps = o.weights.cols;
     for (let c = 0; c < o.weights.rows; c++) {
@@ -396,6 +402,29 @@ export class IntegerRuntime {
         const inv = 1 / scale;
         const layout = this.layout(op.output);
         const [ph, pw] = layout.pad;
+        if (layout.kind === 'pairs') {
+          // Image b's code in the low lane, b + 1's in the high one (a lone last image: twice).
+          return (batch, x) => {
+            const out = this.buffers[op.output] as Float64Array;
+            for (let b = 0; b < batch; b++) {
+              const lane = (b & 1) === 1 ? IMAGE_PAIR_LANE : b + 1 < batch ? 1 : 1 + IMAGE_PAIR_LANE;
+              for (let c = 0; c < C; c++) {
+                for (let p = 0; p < H * W; p++) {
+                  const i = (b * C + c) * H * W + p;
+                  const v = x[i] * inv;
+                  if (v !== v) throw new Error(`IntegerRuntime.run: input value ${i} is NaN`);
+                  let q = Math.floor(v + 0.5);
+                  if (ties === 'even' && q - v === 0.5 && (q & 1) !== 0) q--;
+                  q += z;
+                  const o = (((b >> 1) * C + c) * (H + 2 * ph) + Math.floor(p / W) + ph) * (W + 2 * pw) + (p % W) + pw;
+                  const code = q < qmin ? qmin : q > qmax ? qmax : q;
+                  if ((b & 1) === 0) out[o] = code * lane;
+                  else out[o] += code * lane;
+                }
+              }
+            }
+          };
+        }
         return (batch, x) => {
           const out = buf(op.output) as Uint8Array;
           for (let b = 0; b < batch; b++) {
@@ -442,11 +471,11 @@ export class IntegerRuntime {
             const pg = { ...p, groups: cIn };
             const li = this.layout(op.input);
             const lo = this.layout(op.output);
-            if (lo.kind === 'pairs') throw new Error('IntegerRuntime: a plane kernel cannot write image pairs');
             if (li.kind === 'pairs') {
               const outLayouts = { output: lo.kind, outputPad: lo.pad };
-              return (batch) => depthwiseConv2dIntImagePairs({ ...pg, n: batch }, (this.buffers[op.input] as Float64Array), z, wt, st.plan, buf(op.output) as Uint8Array | Int32Array, outLayouts);
+              return (batch) => depthwiseConv2dIntImagePairs({ ...pg, n: batch }, this.buffers[op.input] as Float64Array, z, wt, st.plan, this.buffers[op.output], outLayouts);
             }
+            if (lo.kind === 'pairs') throw new Error('IntegerRuntime: only a plane kernel on image pairs writes image pairs');
             // A padded input must carry exactly this conv's padding (tensorLayouts ensures it).
             const layouts = { input: li.kind, output: lo.kind, outputPad: lo.pad };
             return (batch) => depthwiseConv2dIntRequantize({ ...pg, n: batch }, buf(op.input) as Uint8Array, z, wt, st.plan, buf(op.output) as Uint8Array | Int32Array, layouts);

@@ -131,3 +131,47 @@ t.test('depthwise on image pairs = reference depthwise + output stage (geometrie
   }
   t.ok(count > 80, `${count} geometries`);
 });
+
+t.test('depthwise on image pairs: channel multipliers, and image-pair output for the next depthwise layer', async (t) => {
+  const rng = new Rng(114);
+  let count = 0;
+  for (const n of [1, 2, 3]) for (const cIn of [1, 2]) for (const mult of [1, 3, 16]) for (const [k, stride] of [[3, 1], [3, 2], [5, 1]]) {
+    const cOut = cIn * mult;
+    const p = conv2dParams({ n, cIn, cOut, groups: cIn, h: 6, w: 5, kh: k, kw: k, strideH: stride, strideW: stride, padH: 1, padW: 1 });
+    const { outH, outW } = conv2dOutputSize(p);
+    const z = rng.int(0, 256);
+    const x = codes(rng, n * 6 * 5 * cIn);
+    const wt = Int8Array.from({ length: k * k * cOut }, () => rng.int(-128, 128));
+    const pr = params(rng, cOut, count % 4 === 3, rng.int(0, 10), rng.int(100, 256));
+    // Oracle: output channel o reads input channel floor(o / mult), i.e. the plain depthwise conv
+    // of the input with each channel repeated mult times.
+    const xr = new Uint8Array(n * 6 * 5 * cOut);
+    for (let i = 0; i < n * 6 * 5; i++) for (let o = 0; o < cOut; o++) xr[i * cOut + o] = x[i * cIn + Math.floor(o / mult)];
+    const total = n * outH * outW * cOut;
+    const acc = depthwiseConv2dIntReference({ ...p, cIn: cOut, groups: cOut }, xr, z, wt, new Int32Array(total));
+    const want = new Uint8Array(total);
+    requantizeChannelsReference(total / cOut, cOut, acc, pr, want);
+    const xp = toImagePairs(x, n, 6, 5, cIn, [1, 1], z);
+    const plan = prepareRequantizeChannels(cOut, pr, 'uint8');
+    const label = `n${n} cIn ${cIn} x${mult} k${k} s${stride}`;
+    const got = new Uint8Array(total);
+    depthwiseConv2dIntImagePairs(p, xp, z, wt, plan, got);
+    const d = firstDifference(got, want);
+    if (d >= 0) t.fail(`${label}: element ${d} is ${got[d]}, want ${want[d]}`);
+    const pad: [number, number] = [1, 2];
+    const packed = new Float64Array(imagePairsSize(n, outH, outW, cOut, pad)).fill(-1);
+    depthwiseConv2dIntImagePairs(p, xp, z, wt, plan, packed, { output: 'pairs', outputPad: pad });
+    const unpacked = fromImagePairs(packed, n, outH, outW, cOut, pad);
+    const e = firstDifference(unpacked, want);
+    if (e >= 0) t.fail(`${label} -> image pairs: element ${e} is ${unpacked[e]}, want ${want[e]}`);
+    if (n % 2 === 1) {
+      // A lone last image's high lane is a copy of it, as toImagePairs writes.
+      const ref = toImagePairs(want, n, outH, outW, cOut, pad, 0);
+      let bad = 0;
+      for (let i = 0; i < packed.length; i++) if (packed[i] !== -1 && packed[i] !== ref[i]) bad++;
+      if (bad > 0) t.fail(`${label}: ${bad} packed elements differ from toImagePairs of the codes`);
+    }
+    count++;
+  }
+  t.equal(count, 54);
+});
