@@ -9,6 +9,14 @@
 // Large GEMMs run in row blocks (im2col block -> GEMM -> output stage) so each block's columns
 // and accumulators stay in cache.
 //
+// Fast kernels also pick storage per tensor (tensorLayouts): the input of depthwise layers (and
+// of a first conv on one input channel) is kept as image-pair planes, two images' codes per
+// float64 (kernels/int/image-pairs.ts), written so by the input quantization, a pointwise GEMM or
+// the previous plane kernel, so that every depthwise multiply serves two images; other plane
+// inputs are zero-point-bordered channel planes. Pointwise GEMMs with small sums (4-bit weights)
+// pack three output channels per double instead of two, and wide int32 outputs are clamped to
+// their reachable range so the fused kernels take their fast, folded output stage.
+//
 // Kernel sets: 'fast' (the product), 'reference' (the plain reference of every kernel: the
 // oracle for tests) and 'mirror' (GEMMs through the NEON instruction mirrors, SDOT and TBL, on
 // int8 activations code ^ 0x80 with zero point z - 128: the same sums as an ARM kernel would
