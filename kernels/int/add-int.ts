@@ -19,6 +19,7 @@ export function addInt(count: number, a: Uint8Array | Int32Array, b: Uint8Array 
   const za = p.a.zeroPoint;
   const zb = p.b.zeroPoint;
   const { offset, qmin, qmax } = p.output;
+  if (addIntUnchecked(count, a, b, za, zb, fa, fb, fo, offset, qmin, qmax, out)) return;
   for (let i = 0; i < count; i++) {
     const xa = (a[i] - za) | 0;
     const xb = (b[i] - zb) | 0;
@@ -29,4 +30,50 @@ export function addInt(count: number, a: Uint8Array | Int32Array, b: Uint8Array 
     v += offset;
     out[i] = v < qmin ? qmin : v > qmax ? qmax : v;
   }
+}
+
+/** Largest |x[i] - z| over the first `count` values (255 at most for bytes, so no scan). */
+function maxDeviation(count: number, x: Uint8Array | Int32Array, z: number): number {
+  if (x instanceof Uint8Array) return Math.max(z, 255 - z);
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < count; i++) {
+    const v = x[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return Math.max(Math.abs(lo - z), Math.abs(hi - z));
+}
+
+/**
+ * The whole call on the double paths without per-element range checks, when one scan of the
+ * int32 operand shows every value in range (|x| < limit for a and b, and |va| + |vb| below the
+ * output's limit, |va| <= |x|·|scale| + 1), with the clamp as int32 bit operations: the checks
+ * and data-dependent clamp branches were most of the time (~19 ns per element measured). Returns
+ * false, doing nothing, when that does not hold.
+ */
+function addIntUnchecked(
+  count: number, a: Uint8Array | Int32Array, b: Uint8Array | Int32Array, za: number, zb: number,
+  fa: { scale: number; limit: number }, fb: { scale: number; limit: number }, fo: { scale: number; limit: number },
+  offset: number, qmin: number, qmax: number, out: Uint8Array | Int32Array,
+): boolean {
+  const range = qmax - qmin;
+  if (!(range < 2 ** 30 && Math.abs(offset - qmin) < 2 ** 29)) return false;
+  const da = maxDeviation(count, a, za);
+  const db = maxDeviation(count, b, zb);
+  if (!(da < fa.limit && db < fb.limit)) return false;
+  const sum = da * Math.abs(fa.scale) + 1 + db * Math.abs(fb.scale) + 1;
+  if (!(sum < fo.limit)) return false;
+  const sa = fa.scale, sb = fb.scale, so = fo.scale;
+  const low = offset - qmin;
+  for (let i = 0; i < count; i++) {
+    const va = Math.floor((a[i] - za) * sa + 0.5);
+    const vb = Math.floor((b[i] - zb) * sb + 0.5);
+    // |output| < 2^30 (fo's limit keeps |s·scale| below 2^30), so v is an exact int32
+    let v = (Math.floor((va + vb) * so + 0.5) + low) | 0;
+    v &= ~(v >> 31);
+    v -= range;
+    out[i] = (v & (v >> 31)) + range + qmin;
+  }
+  return true;
 }

@@ -75,7 +75,6 @@ export function depthwiseConv2dIntRequantize(
   const taps = kh * kw;
   const tapOffset = new Int32Array(taps);
   for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) tapOffset[ky * kw + kx] = ky * dilationH * pw + kx * dilationW;
-  const wc = new Float64Array(taps);
   const is3x3 = kh === 3 && kw === 3 && dilationH === 1 && dilationW === 1;
   const { qmin, qmax } = plan;
   const C = cOut;
@@ -84,30 +83,54 @@ export function depthwiseConv2dIntRequantize(
   const rowStep = outLayout === 'nhwc' ? outW * C : outW + 2 * opw;
   const outBase = (b: number, c: number): number =>
     outLayout === 'nhwc' ? b * outH * outW * C + c : ((b * C + c) * (outH + 2 * oph) + oph) * (outW + 2 * opw) + opw;
+  // Per-channel constants, once per call rather than once per plane (small planes such as 4x4
+  // spent more time here than in the correlation): the weights, whether the fast output stage
+  // holds (|acc| <= 255·Σ|w|), and the folded constant K.
+  if (WC.length < taps * C) WC = new Float64Array(taps * C);
+  if (KP.length < C) {
+    KP = new Float64Array(C);
+    KX = new Float64Array(C);
+    MODE = new Uint8Array(C);
+  }
+  for (let c = 0; c < C; c++) {
+    let absSum = 0;
+    let sum = 0;
+    for (let t = 0; t < taps; t++) {
+      const v = w[t * C + c];
+      WC[c * taps + t] = v;
+      absSum += Math.abs(v);
+      sum += v;
+    }
+    const bias = plan.bias[c];
+    const fast = 255 * absSum + Math.abs(bias) < plan.limit[c];
+    // Folding bias and low into one constant K: floor((s + bias)·scale + addend) + low equals
+    // floor(s·scale + K) with K = bias·scale + addend + low, exactly, when every term's
+    // numerator over 2^r (r = 31 - shift) stays below 2^51: |s| < 2^19 (a 3x3 int8 sum),
+    // |bias| and |bias - z·Σw| below 2^20, |low|·2^r < 2^51; then all partial sums are exact.
+    const r = 31 - plan.shift[c];
+    const low = plan.low[c];
+    const foldable = fast && plan.narrow && is3x3 && 255 * absSum < 2 ** 19 && Math.abs(bias) + 255 * absSum < 2 ** 20 && Math.abs(low) * 2 ** r < 2 ** 51;
+    // 2: folded, read in place from a padded input (the raw sum Σ x·w, the zero point inside K);
+    // 1: folded, on the x - z plane; 0: the general loop.
+    MODE[c] = foldable ? (inLayout === 'padded' ? 2 : 1) : 0;
+    KP[c] = (bias - zeroPoint * sum) * plan.scale[c] + plan.addend[c] + low;
+    KX[c] = bias * plan.scale[c] + plan.addend[c] + low;
+  }
   let planeFor = -1; // which (image, input channel) the float plane holds
   for (let b = 0; b < n; b++) {
     for (let c = 0; c < C; c++) {
       const ci = Math.floor(c / mult);
-      let absSum = 0;
-      let sum = 0;
-      for (let t = 0; t < taps; t++) {
-        wc[t] = w[t * C + c];
-        absSum += Math.abs(wc[t]);
-        sum += wc[t];
+      const mode = MODE[c];
+      if (mode === 2 && mult > 1 && c + 1 < C && (c + 1) % mult !== 0 && MODE[c + 1] === 2) {
+        // Channels c and c + 1 read the same input plane: one multiply serves both (see above).
+        for (let t = 0; t < 9; t++) PAIR[t] = WC[c * taps + t] + LANE * WC[(c + 1) * taps + t];
+        correlate3x3PairRequantize(x, (b * cIn + ci) * inH * inW, inW, outH, outW, strideH, strideW, PAIR,
+          plan.scale[c], KP[c], plan.scale[c + 1], KP[c + 1], qmin, qmax, out, outBase(b, c), outBase(b, c + 1), rowStep, step);
+        c++;
+        continue;
       }
-      const bias = plan.bias[c];
-      const fast = 255 * absSum + Math.abs(bias) < plan.limit[c];
-      // Folding bias and low into one constant K: floor((s + bias)·scale + addend) + low equals
-      // floor(s·scale + K) with K = bias·scale + addend + low, exactly, when every term's
-      // numerator over 2^r (r = 31 - shift) stays below 2^51: |s| < 2^19 (a 3x3 int8 sum),
-      // |bias| and |bias - z·Σw| below 2^20, |low|·2^r < 2^51; then all partial sums are exact.
-      const r = 31 - plan.shift[c];
-      const low = plan.low[c];
-      const foldable = fast && plan.narrow && is3x3 && 255 * absSum < 2 ** 19 && Math.abs(bias) + 255 * absSum < 2 ** 20 && Math.abs(low) * 2 ** r < 2 ** 51;
-      if (foldable && inLayout === 'padded') {
-        // In place on the padded input: the raw sum Σ x·w, the zero point inside K.
-        const K = (bias - zeroPoint * sum) * plan.scale[c] + plan.addend[c] + low;
-        correlate3x3Requantize(x, (b * cIn + ci) * inH * inW, inW, outH, outW, strideH, strideW, wc, plan.scale[c], K, qmin, qmax, out, outBase(b, c), rowStep, step);
+      if (mode === 2) {
+        correlate3x3Requantize(x, (b * cIn + ci) * inH * inW, inW, outH, outW, strideH, strideW, WC, c * taps, plan.scale[c], KP[c], qmin, qmax, out, outBase(b, c), rowStep, step);
         continue;
       }
       if (planeFor !== b * cIn + ci) {
@@ -124,11 +147,14 @@ export function depthwiseConv2dIntRequantize(
           }
         }
       }
-      if (foldable) {
-        const K = bias * plan.scale[c] + plan.addend[c] + low;
-        correlate3x3Requantize(plane, 0, pw, outH, outW, strideH, strideW, wc, plan.scale[c], K, qmin, qmax, out, outBase(b, c), rowStep, step);
+      if (mode === 1) {
+        correlate3x3Requantize(plane, 0, pw, outH, outW, strideH, strideW, WC, c * taps, plan.scale[c], KX[c], qmin, qmax, out, outBase(b, c), rowStep, step);
         continue;
       }
+      const bias = plan.bias[c];
+      let absSum = 0;
+      for (let t = 0; t < taps; t++) absSum += Math.abs(WC[c * taps + t]);
+      const fast = 255 * absSum + Math.abs(bias) < plan.limit[c];
       const scale = plan.scale[c];
       const addend = plan.addend[c];
       const offset = plan.offset[c];
@@ -137,7 +163,7 @@ export function depthwiseConv2dIntRequantize(
         for (let ox = 0; ox < outW; ox++) {
           const at = oy * strideH * pw + ox * strideW;
           let s = 0;
-          for (let t = 0; t < taps; t++) s += plane[at + tapOffset[t]] * wc[t];
+          for (let t = 0; t < taps; t++) s += plane[at + tapOffset[t]] * WC[c * taps + t];
           const o = base + oy * rowStep + ox * step;
           if (fast) {
             const v = Math.floor((s + bias) * scale + addend) + offset;
@@ -153,16 +179,26 @@ export function depthwiseConv2dIntRequantize(
   }
 }
 
+const LANE = 67108864; // 2^26
+const INV_LANE = 1 / LANE;
+const ROUNDER = 6755399441055744; // 1.5·2^52: x + ROUNDER - ROUNDER rounds x (|x| < 2^51) to an integer
+const PAIR = new Float64Array(9);
+let WC = new Float64Array(0);
+let KP = new Float64Array(0);
+let KX = new Float64Array(0);
+let MODE = new Uint8Array(0);
+
 /**
- * One 3x3 plane (rows of `rowWidth` values from src[base]) correlated with the nine weights and
+ * One 3x3 plane (rows of `rowWidth` values from src[base]) correlated with the nine weights wc[wAt..] and
  * requantized: out = clamp(floor(s·scale + K)) in [qmin, qmax], with int32 bit operations for the
  * clamp (see requantize-channels.ts; K already holds low = offset - qmin, the range is narrow).
  */
 function correlate3x3Requantize(
   src: Float64Array | Uint8Array, base: number, rowWidth: number, outH: number, outW: number, strideH: number, strideW: number,
-  wc: Float64Array, scale: number, K: number, qmin: number, qmax: number, out: Uint8Array | Int32Array, outBase: number, rowStep: number, step: number,
+  wc: Float64Array, wAt: number, scale: number, K: number, qmin: number, qmax: number, out: Uint8Array | Int32Array, outBase: number, rowStep: number, step: number,
 ): void {
-  const w0 = wc[0], w1 = wc[1], w2 = wc[2], w3 = wc[3], w4 = wc[4], w5 = wc[5], w6 = wc[6], w7 = wc[7], w8 = wc[8];
+  const w0 = wc[wAt], w1 = wc[wAt + 1], w2 = wc[wAt + 2], w3 = wc[wAt + 3], w4 = wc[wAt + 4];
+  const w5 = wc[wAt + 5], w6 = wc[wAt + 6], w7 = wc[wAt + 7], w8 = wc[wAt + 8];
   const range = qmax - qmin;
   for (let oy = 0; oy < outH; oy++) {
     const r0 = base + oy * strideH * rowWidth;
@@ -194,6 +230,65 @@ function correlate3x3Requantize(
       v &= ~(v >> 31);
       v -= range;
       out[at] = (v & (v >> 31)) + range + qmin;
+    }
+  }
+}
+
+/**
+ * correlate3x3Requantize for two output channels of one input plane (a channel multiplier), the
+ * weights packed as wc[t] = w_c[t] + 2^26·w_{c+1}[t]: each product then carries both channels'
+ * terms, and since each channel's raw sum Σ x·w is below 255·9·128 < 2^25 in magnitude, the sum
+ * s = lo + 2^26·hi is an exact integer (below 2^52) that splits exactly: hi = round(s / 2^26),
+ * lo = s - 2^26·hi (as in gemm-int8-requantize.ts). Half the multiply-adds of two planes.
+ */
+function correlate3x3PairRequantize(
+  src: Uint8Array, base: number, rowWidth: number, outH: number, outW: number, strideH: number, strideW: number,
+  wc: Float64Array, scale0: number, K0: number, scale1: number, K1: number, qmin: number, qmax: number,
+  out: Uint8Array | Int32Array, outBase0: number, outBase1: number, rowStep: number, step: number,
+): void {
+  const w0 = wc[0], w1 = wc[1], w2 = wc[2], w3 = wc[3], w4 = wc[4], w5 = wc[5], w6 = wc[6], w7 = wc[7], w8 = wc[8];
+  const range = qmax - qmin;
+  for (let oy = 0; oy < outH; oy++) {
+    const r0 = base + oy * strideH * rowWidth;
+    const r1 = r0 + rowWidth;
+    const r2 = r1 + rowWidth;
+    let at0 = outBase0 + oy * rowStep;
+    let at1 = outBase1 + oy * rowStep;
+    if (strideW === 1) {
+      // Columns ox and ox+1 of the window carried over from the previous output.
+      let a0 = src[r0], a1 = src[r1], a2 = src[r2];
+      let b0 = src[r0 + 1], b1 = src[r1 + 1], b2 = src[r2 + 1];
+      for (let ox = 0; ox < outW; ox++, at0 += step, at1 += step) {
+        const c0 = src[r0 + ox + 2], c1 = src[r1 + ox + 2], c2 = src[r2 + ox + 2];
+        const s = a0 * w0 + b0 * w1 + c0 * w2 + a1 * w3 + b1 * w4 + c1 * w5 + a2 * w6 + b2 * w7 + c2 * w8;
+        a0 = b0; a1 = b1; a2 = b2;
+        b0 = c0; b1 = c1; b2 = c2;
+        const hi = s * INV_LANE + ROUNDER - ROUNDER;
+        let v = Math.floor((s - hi * LANE) * scale0 + K0) | 0;
+        v &= ~(v >> 31);
+        v -= range;
+        out[at0] = (v & (v >> 31)) + range + qmin;
+        v = Math.floor(hi * scale1 + K1) | 0;
+        v &= ~(v >> 31);
+        v -= range;
+        out[at1] = (v & (v >> 31)) + range + qmin;
+      }
+      continue;
+    }
+    for (let ox = 0, q = 0; ox < outW; ox++, q += strideW, at0 += step, at1 += step) {
+      const s =
+        src[r0 + q] * w0 + src[r0 + q + 1] * w1 + src[r0 + q + 2] * w2 +
+        src[r1 + q] * w3 + src[r1 + q + 1] * w4 + src[r1 + q + 2] * w5 +
+        src[r2 + q] * w6 + src[r2 + q + 1] * w7 + src[r2 + q + 2] * w8;
+      const hi = s * INV_LANE + ROUNDER - ROUNDER;
+      let v = Math.floor((s - hi * LANE) * scale0 + K0) | 0;
+      v &= ~(v >> 31);
+      v -= range;
+      out[at0] = (v & (v >> 31)) + range + qmin;
+      v = Math.floor(hi * scale1 + K1) | 0;
+      v &= ~(v >> 31);
+      v -= range;
+      out[at1] = (v & (v >> 31)) + range + qmin;
     }
   }
 }

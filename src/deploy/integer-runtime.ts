@@ -9,6 +9,14 @@
 // Large GEMMs run in row blocks (im2col block -> GEMM -> output stage) so each block's columns
 // and accumulators stay in cache.
 //
+// Fast kernels also pick storage per tensor (tensorLayouts): the input of depthwise layers (and
+// of a first conv on one input channel) is kept as image-pair planes, two images' codes per
+// float64 (kernels/int/image-pairs.ts), written so by the input quantization, a pointwise GEMM or
+// the previous plane kernel, so that every depthwise multiply serves two images; other plane
+// inputs are zero-point-bordered channel planes. Pointwise GEMMs with small sums (4-bit weights)
+// pack three output channels per double instead of two, and wide int32 outputs are clamped to
+// their reachable range so the fused kernels take their fast, folded output stage.
+//
 // Kernel sets: 'fast' (the product), 'reference' (the plain reference of every kernel: the
 // oracle for tests) and 'mirror' (GEMMs through the NEON instruction mirrors, SDOT and TBL, on
 // int8 activations code ^ 0x80 with zero point z - 128: the same sums as an ARM kernel would
@@ -32,6 +40,11 @@ import { depthwiseConv2dIntReference } from '../../kernels/int/depthwise-conv2d-
 import { depthwiseConv2dInt } from '../../kernels/int/depthwise-conv2d-int';
 import { depthwiseConv2dIntRequantize, layoutSize, type PlaneLayout } from '../../kernels/int/depthwise-conv2d-int-requantize';
 import { gemmInt8Requantize, prepackInt8Requantize, REQUANTIZE_MAX_K, type OutputStrides } from '../../kernels/int/gemm-int8-requantize';
+import { reachableRange } from '../../kernels/int/reachable-range';
+import { gemmInt8RequantizeImagePairs } from '../../kernels/int/gemm-int8-requantize-image-pairs';
+import { depthwiseConv2dIntImagePairs } from '../../kernels/int/depthwise-conv2d-int-image-pairs';
+import { IMAGE_PAIR_LANE, imagePairsSize, fromImagePairs } from '../../kernels/int/image-pairs';
+import { fitsTriples, gemmInt8RequantizeTriples, prepackInt8RequantizeTriples } from '../../kernels/int/gemm-int8-requantize-triples';
 import { im2colInt } from '../../kernels/int/im2col-int';
 import { maxPool2dInt } from '../../kernels/int/max-pool2d-int';
 import { globalSumPool2dInt } from '../../kernels/int/global-sum-pool2d-int';
@@ -46,7 +59,7 @@ export interface RuntimeOptions {
   kernels?: KernelSet;
 }
 
-type Buffer = Uint8Array | Int32Array;
+type Buffer = Uint8Array | Int32Array | Float64Array;
 
 /** Accumulator elements per row block of a GEMM (64 KB of int32). */
 const BLOCK_ELEMENTS = 16384;
@@ -84,17 +97,20 @@ function decodeCodes(w: PackedWeights): Uint8Array {
 type Gemm = (rows: number, a: Uint8Array, acc: Int32Array) => void;
 
 /** A GEMM with its output stage: out[...] = requantize(A[rows×K]·Wᵀ), placed by `strides`. */
-type GemmRequantize = (rows: number, a: Uint8Array, out: Buffer, strides: OutputStrides) => void;
+type GemmRequantize = (rows: number, a: Uint8Array, out: Uint8Array | Int32Array, strides: OutputStrides) => void;
 
 /** Does this conv run on the plane-by-plane kernel (fast kernels: depthwise, or one input channel)? */
 function planeKernel(op: IntegerModel['ops'][number], model: IntegerModel, kernels: KernelSet): boolean {
   return op.op === 'conv' && (op.depthwise || (kernels === 'fast' && model.tensors[op.input].shape[2] === 1));
 }
 
-/** How a tensor is stored: NHWC, channel planes, or channel planes with a zero-point border. */
+/**
+ * How a tensor is stored: NHWC, channel planes, channel planes with a zero-point border, or
+ * image-pair planes with a border (image-pairs.ts; float64, two images per element).
+ */
 interface Layout {
-  kind: PlaneLayout;
-  /** Border [rows, columns] of a 'padded' tensor. */
+  kind: PlaneLayout | 'pairs';
+  /** Border [rows, columns] of a 'padded' or 'pairs' tensor. */
   pad: [number, number];
 }
 
@@ -118,9 +134,40 @@ function tensorLayouts(model: IntegerModel, kernels: KernelSet): Map<number, Lay
     const pads = consumers.map((o) => (o.op === 'conv' ? o.padding.join(',') : ''));
     const samePad = pads.every((q) => q === pads[0]) && model.tensors[op.output].type === 'uint8';
     const first = consumers[0];
+    if (samePad && first.op === 'conv' && imagePairsFit(op, consumers, model, layouts)) {
+      layouts.set(op.output, { kind: 'pairs', pad: [first.padding[0], first.padding[1]] });
+      continue;
+    }
     layouts.set(op.output, samePad && first.op === 'conv' ? { kind: 'padded', pad: [first.padding[0], first.padding[1]] } : { kind: 'planes', pad: [0, 0] });
   }
   return layouts;
+}
+
+/**
+ * Image-pair planes (image-pairs.ts) for a tensor whose consumers are all plane kernels
+ * (depthwise, or one input channel) with per-image sums below 2^25 (always, for 3x3 int8
+ * kernels), and whose producer can pack two images: the input quantization, a pointwise GEMM, or
+ * a plane kernel that itself reads image pairs. Each multiply of the consumers then serves two
+ * images.
+ */
+function imagePairsFit(op: IntegerModel['ops'][number], consumers: IntegerModel['ops'], model: IntegerModel, layouts: Map<number, Layout>): boolean {
+  let producer = op.op === 'quantize-input';
+  if (op.op === 'conv') {
+    const plane = op.depthwise || model.tensors[op.input].shape[2] === 1;
+    const pointwise = op.kernel.every((k) => k === 1) && op.stride.every((v) => v === 1) && op.padding.every((v) => v === 0);
+    producer = plane ? layouts.get(op.input)?.kind === 'pairs' : pointwise && op.weights.cols <= REQUANTIZE_MAX_K;
+  }
+  return producer && consumers.every((o) => {
+    if (o.op !== 'conv' || !(o.depthwise || model.tensors[o.input].shape[2] === 1)) return false;
+    const v = decodeWeights(o.weights);
+    const taps = o.weights.cols;
+    for (let c = 0; c < o.weights.rows; c++) {
+      let s = 0;
+      for (let t = 0; t < taps; t++) s += Math.abs(v[c * taps + t]);
+      if (!(255 * s < 2 ** 25)) return false;
+    }
+    return true;
+  });
 }
 
 function makeGemm(w: PackedWeights, values: Int8Array, kernels: KernelSet): Gemm {
@@ -261,6 +308,7 @@ export class IntegerRuntime {
     const layout = this.layout(id);
     if (layout.kind === 'nhwc') return this.buffers[id].subarray(0, batch * this.sizes[id]);
     const [h, w, c] = this.model.tensors[id].shape;
+    if (layout.kind === 'pairs') return fromImagePairs(this.buffers[id] as Float64Array, batch, h, w, c, layout.pad);
     const data = this.buffers[id];
     const [ph, pw] = layout.pad;
     const out = data instanceof Uint8Array ? new Uint8Array(batch * this.sizes[id]) : new Int32Array(batch * this.sizes[id]);
@@ -283,6 +331,11 @@ export class IntegerRuntime {
       if (op.op === 'reshape') continue;
       const t = tensors[op.output];
       const layout = this.layout(op.output);
+      if (layout.kind === 'pairs') {
+        // Border: the zero point in both lanes; interiors are written by the producer.
+        this.buffers[op.output] = new Float64Array(imagePairsSize(batch, t.shape[0], t.shape[1], t.shape[2], layout.pad)).fill(t.zeroPoint * (1 + IMAGE_PAIR_LANE));
+        continue;
+      }
       const count = layout.kind === 'padded' ? layoutSize('padded', batch, t.shape[0], t.shape[1], t.shape[2], layout.pad) : batch * this.sizes[op.output];
       this.buffers[op.output] = t.type === 'uint8' ? new Uint8Array(count) : new Int32Array(count);
       // A padded tensor's border holds the zero point (real 0); only interiors are written later.
@@ -307,8 +360,24 @@ export class IntegerRuntime {
    * accumulators (row blocks) and the separate output stage.
    */
   private gemmRequantize(w: PackedWeights, values: Int8Array, params: RequantizeChannelsParams, outType: 'uint8' | 'int32'): GemmRequantize {
-    const st = stage(params, w.rows, outType);
+    let st = stage(params, w.rows, outType);
     if (this.kernels === 'fast' && w.cols <= REQUANTIZE_MAX_K) {
+      // A wide int32 output (a residual branch) clamped to the range it can reach: the same
+      // outputs, and a narrow range takes the kernels' folded path (reachable-range.ts).
+      if (!st.plan.narrow) {
+        const bound = new Float64Array(w.rows);
+        for (let j = 0; j < w.rows; j++) for (let t = 0; t < w.cols; t++) bound[j] += 255 * Math.abs(values[j * w.cols + t]);
+        st = stage({ ...params, ...reachableRange(w.rows, params, bound) }, w.rows, outType);
+      }
+      // Three channels per double where the sums are small enough, the 6-channel tiles need
+      // fewer weight streams than 4-channel ones (not for N = 8) and the multiply-adds
+      // dominate (K >= 16) or no tile is partial: at K = 8 the output stage dominates and a
+      // partial tile's generic path cost more than the triples saved (measured, 28x28 8->32).
+      const n = w.rows;
+      if (Math.ceil(n / 6) < Math.ceil(n / 4) && (w.cols >= 16 || n % 6 === 0) && fitsTriples(values, n, w.cols)) {
+        const triples = prepackInt8RequantizeTriples(values, n, w.cols);
+        return (rows, a, out, strides) => gemmInt8RequantizeTriples(rows, a, triples, st.plan, out, 0, strides);
+      }
       const panels = prepackInt8Requantize(values, w.rows, w.cols);
       return (rows, a, out, strides) => gemmInt8Requantize(rows, a, panels, st.plan, out, 0, strides);
     }
@@ -321,7 +390,7 @@ export class IntegerRuntime {
     };
   }
 
-  private requantize(rows: number, acc: Int32Array, s: Stage, out: Buffer, outStart: number): void {
+  private requantize(rows: number, acc: Int32Array, s: Stage, out: Uint8Array | Int32Array, outStart: number): void {
     if (this.kernels === 'reference') {
       const C = s.plan.channels;
       requantizeChannelsReference(rows, C, acc, s.params, out.subarray(outStart, outStart + rows * C));
@@ -332,7 +401,8 @@ export class IntegerRuntime {
 
   private prepare(op: IntegerModel['ops'][number]): Step {
     const T = this.model.tensors;
-    const buf = (id: number) => this.buffers[id];
+    // Codes or int32 values; image-pair tensors are read with an explicit cast to Float64Array.
+    const buf = (id: number) => this.buffers[id] as Uint8Array | Int32Array;
     switch (op.op) {
       case 'quantize-input': {
         const { channels: C, height: H, width: W } = this.model.input;
@@ -340,6 +410,29 @@ export class IntegerRuntime {
         const inv = 1 / scale;
         const layout = this.layout(op.output);
         const [ph, pw] = layout.pad;
+        if (layout.kind === 'pairs') {
+          // Image b's code in the low lane, b + 1's in the high one (a lone last image: twice).
+          return (batch, x) => {
+            const out = this.buffers[op.output] as Float64Array;
+            for (let b = 0; b < batch; b++) {
+              const lane = (b & 1) === 1 ? IMAGE_PAIR_LANE : b + 1 < batch ? 1 : 1 + IMAGE_PAIR_LANE;
+              for (let c = 0; c < C; c++) {
+                for (let p = 0; p < H * W; p++) {
+                  const i = (b * C + c) * H * W + p;
+                  const v = x[i] * inv;
+                  if (v !== v) throw new Error(`IntegerRuntime.run: input value ${i} is NaN`);
+                  let q = Math.floor(v + 0.5);
+                  if (ties === 'even' && q - v === 0.5 && (q & 1) !== 0) q--;
+                  q += z;
+                  const o = (((b >> 1) * C + c) * (H + 2 * ph) + Math.floor(p / W) + ph) * (W + 2 * pw) + (p % W) + pw;
+                  const code = q < qmin ? qmin : q > qmax ? qmax : q;
+                  if ((b & 1) === 0) out[o] = code * lane;
+                  else out[o] += code * lane;
+                }
+              }
+            }
+          };
+        }
         return (batch, x) => {
           const out = buf(op.output) as Uint8Array;
           for (let b = 0; b < batch; b++) {
@@ -386,9 +479,14 @@ export class IntegerRuntime {
             const pg = { ...p, groups: cIn };
             const li = this.layout(op.input);
             const lo = this.layout(op.output);
+            if (li.kind === 'pairs') {
+              const outLayouts = { output: lo.kind, outputPad: lo.pad };
+              return (batch) => depthwiseConv2dIntImagePairs({ ...pg, n: batch }, this.buffers[op.input] as Float64Array, z, wt, st.plan, this.buffers[op.output], outLayouts);
+            }
+            if (lo.kind === 'pairs') throw new Error('IntegerRuntime: only a plane kernel on image pairs writes image pairs');
             // A padded input must carry exactly this conv's padding (tensorLayouts ensures it).
             const layouts = { input: li.kind, output: lo.kind, outputPad: lo.pad };
-            return (batch) => depthwiseConv2dIntRequantize({ ...pg, n: batch }, buf(op.input) as Uint8Array, z, wt, st.plan, buf(op.output), layouts);
+            return (batch) => depthwiseConv2dIntRequantize({ ...pg, n: batch }, buf(op.input) as Uint8Array, z, wt, st.plan, buf(op.output) as Uint8Array | Int32Array, layouts);
           }
           return (batch) => {
             const x = buf(op.input) as Uint8Array;
@@ -405,12 +503,33 @@ export class IntegerRuntime {
           };
         }
         const K = op.weights.cols;
+        const lo = this.layout(op.output);
+        const [oph, opw] = lo.pad;
+        if (lo.kind === 'pairs') {
+          // Pointwise into image-pair planes (tensorLayouts checked the conditions): two images
+          // at a time, whole image rows per call.
+          const plan = stage(channelParams(op.requant, zeroPointBias(values, cOut, K, z)), cOut, 'uint8').plan;
+          const panels = prepackInt8Requantize(values, cOut, K);
+          const P = outH * outW;
+          const planeSize = (outH + 2 * oph) * (outW + 2 * opw);
+          const rowsPerCall = Math.max(1, Math.floor(Math.max(8, Math.floor(BLOCK_ELEMENTS / Math.max(cOut, K))) / outW)) * outW;
+          return (batch) => {
+            const x = buf(op.input) as Uint8Array;
+            const out = this.buffers[op.output] as Float64Array;
+            for (let b = 0; b < batch; b += 2) {
+              const b1 = b + 1 < batch ? b + 1 : b;
+              for (let r = 0; r < P; r += rowsPerCall) {
+                const rows = Math.min(rowsPerCall, P - r);
+                const start = (b >> 1) * cOut * planeSize + (r / outW + oph) * (outW + 2 * opw) + opw;
+                gemmInt8RequantizeImagePairs(rows, x, (b * P + r) * K, (b1 * P + r) * K, panels, plan, out, { start, column: planeSize, wrap: outW, gap: 2 * opw });
+              }
+            }
+          };
+        }
         const layer = this.gemmRequantize(op.weights, values, channelParams(op.requant, zeroPointBias(values, cOut, K, z)), outT.type);
         const pointwise = p.kh === 1 && p.kw === 1 && p.strideH === 1 && p.strideW === 1 && p.padH === 0 && p.padW === 0;
         const block = Math.max(8, Math.floor(BLOCK_ELEMENTS / Math.max(cOut, K)));
         const P = outH * outW;
-        const lo = this.layout(op.output);
-        const [oph, opw] = lo.pad;
         const planeSize = (outH + 2 * oph) * (outW + 2 * opw);
         // Plane outputs go one image at a time (a row's plane position needs its image); for
         // padded planes a block is whole image rows, each row followed by the border (the gap).

@@ -48,5 +48,23 @@ for (const [label, config] of configs) {
     const fast = new IntegerRuntime(model).run(x, 3);
     t.same([...new IntegerRuntime(model, { kernels: 'reference' }).run(x, 3)], [...fast], 'reference kernels: same bits');
     t.same([...new IntegerRuntime(model, { kernels: 'mirror' }).run(x, 3)], [...fast], 'NEON mirror kernels: same bits');
+    // Every tensor, not only the logits, and batches that leave a lone last image in the
+    // image-pair planes (odd) after larger ones (buffers reused): fast = reference.
+    const rt = new IntegerRuntime(model);
+    for (const batch of [5, 2, 1, 3]) {
+      const xb = test.x.subarray(0, batch * SIZE * SIZE);
+      rt.run(xb, batch);
+      const ref = new IntegerRuntime(model, { kernels: 'reference' });
+      ref.run(xb, batch);
+      let bad = 0;
+      for (const op of model.ops) if (op.op !== 'reshape' && firstMismatch(rt.tensorData(op.output, batch), ref.tensorData(op.output, batch)) >= 0) bad++;
+      t.equal(bad, 0, `batch ${batch}: every tensor equals the reference kernels'`);
+    }
   });
+}
+
+function firstMismatch(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
 }
