@@ -19,9 +19,11 @@ import { Tensor } from '../tensor/tensor';
 import { customOp } from '../ops/custom-op';
 import { Module } from '../nn/module';
 import {
-  applyGates, assignNearest, assignNearestEven, bitsOf, hardGates, levelsFromGaps, levelsFromGapsBackward, mergedLevels, sigmoid, softplus, softplusInverse,
+  applyGates, assignNearest, bitsOf, hardGates, levelsFromGaps, levelsFromGapsBackward, mergedLevels, sigmoid, softplus, softplusInverse,
 } from './ddq-levels';
 import { int8Codebook, type Int8Codebook } from './int8-codebook';
+import { quantizeEven } from './even-grid';
+import { levelSums, straightThrough, straightThroughWithLevelSums } from './level-sums';
 
 export interface DdqOptions {
   /** 'weight': signed range from max|w|; 'activation': range from the first batch seen. */
@@ -251,26 +253,6 @@ export class DdqQuantizer extends Module {
   }
 }
 
-/**
- * sums[j] = Σ g[i] over i in [begin, end) with code[i] = j. Four interleaved partial sums per
- * level: with one, consecutive elements on the same level (the many zeros after a ReLU) wait for
- * each other's store; four measured 2.2x faster. Fixed order, so deterministic.
- */
-function levelSums(code: Uint8Array | Uint16Array, g: FloatArray, begin: number, end: number, levels: number): Float64Array {
-  const part = new Float64Array(4 * levels);
-  let i = begin;
-  for (; i + 3 < end; i += 4) {
-    part[4 * code[i]] += g[i];
-    part[4 * code[i + 1] + 1] += g[i + 1];
-    part[4 * code[i + 2] + 2] += g[i + 2];
-    part[4 * code[i + 3] + 3] += g[i + 3];
-  }
-  for (; i < end; i++) part[4 * code[i]] += g[i];
-  const sums = new Float64Array(levels);
-  for (let j = 0; j < levels; j++) sums[j] = (part[4 * j] + part[4 * j + 1]) + (part[4 * j + 2] + part[4 * j + 3]);
-  return sums;
-}
-
 /** Levels of group g: free sorted levels from (first, gaps), or the zero-anchored uniform grid. */
 export function gridLevels(grid: 'learned' | 'uniform', maxBits: number, first: Tensor, gaps: Tensor, g: number): Float64Array {
   const n = 1 << maxBits;
@@ -345,9 +327,14 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
     const begin = gIdx * per;
     const lv = merged[gIdx];
     const codes = code.subarray(begin, begin + per);
-    // A uniform grid's merged levels are evenly spaced: nearest by arithmetic, checked exactly.
-    (grid === 'uniform' && !qz.relaxed ? assignNearestEven : assignNearest)(xd.subarray(begin, begin + per), lv, codes);
-    for (let i = 0; i < per; i++) outData[begin + i] = lv[codes[i]];
+    const xs = xd.subarray(begin, begin + per);
+    if (grid === 'uniform' && !qz.relaxed) {
+      // A uniform grid's merged levels are evenly spaced: nearest by arithmetic, checked exactly.
+      quantizeEven(xs, lv, outData.subarray(begin, begin + per), codes);
+    } else {
+      assignNearest(xs, lv, codes);
+      for (let i = 0; i < per; i++) outData[begin + i] = lv[codes[i]];
+    }
     if (fineSlot) {
       const fs = fineSlot.subarray(begin, begin + per);
       assignNearest(xd.subarray(begin, begin + per), fine[gIdx], fs);
@@ -363,26 +350,29 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
   return customOp('ddqQuantize', [x, first, gaps, gateLogits], () => out, (g, _o, needs) => {
     const grads: (Tensor | null)[] = [null, null, null, null];
     const gd = g.data;
-    if (needs[0]) {
-      const dx = x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size);
-      const alpha = qz.alpha;
-      for (let gIdx = 0; gIdx < G; gIdx++) {
-        const lv = merged[gIdx];
-        const lo = lv[0];
-        const hi = lv[lv.length - 1];
-        const end = (gIdx + 1) * per;
-        // Straight through inside the range (almost every element: a predictable branch between
-        // two stores; a \`c ? a : b\` value here measured several times slower in V8).
-        for (let i = gIdx * per; i < end; i++) {
-          const v = xd[i];
-          if (v >= lo && v <= hi) dx[i] = gd[i];
-          else dx[i] = 0;
-        }
-        if (alpha !== 0) for (let i = gIdx * per; i < end; i++) dx[i] += alpha * (xd[i] - outData[i]);
+    const needLevels = needs[1] || needs[2] || needs[3];
+    const dx = needs[0] ? (x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size)) : null;
+    // Per group, the gradient summed per distinct level (unless it is read through fine slots);
+    // when dx is needed too, both come from one pass (level-sums.ts; same values as two passes).
+    const perLevel: (Float64Array | null)[] = [];
+    for (let gIdx = 0; gIdx < G; gIdx++) {
+      const lv = merged[gIdx];
+      const lo = lv[0];
+      const hi = lv[lv.length - 1];
+      const begin = gIdx * per;
+      const end = begin + per;
+      const sumsHere = needLevels && !fineSlot;
+      if (dx && sumsHere) {
+        perLevel.push(straightThroughWithLevelSums(xd, gd, code, lo, hi, dx, begin, end, lv.length));
+      } else {
+        if (dx) straightThrough(xd, gd, lo, hi, dx, begin, end);
+        perLevel.push(sumsHere ? levelSums(code, gd, begin, end, lv.length) : null);
       }
-      grads[0] = new Tensor(dx, x.shape);
+      const alpha = qz.alpha;
+      if (dx && alpha !== 0) for (let i = begin; i < end; i++) dx[i] += alpha * (xd[i] - outData[i]);
     }
-    if (needs[1] || needs[2] || needs[3]) {
+    if (dx) grads[0] = new Tensor(dx, x.shape);
+    if (needLevels) {
       const dFirst = Tensor.zeros([G], { dtype: 'float64' });
       const dGaps = Tensor.zeros(gaps.shape, { dtype: 'float64' });
       const dLogits = Tensor.zeros([K], { dtype: 'float64' });
@@ -395,8 +385,8 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
           for (let i = gIdx * per; i < end; i++) gSlots[fineSlot[i]] += gd[i];
         } else {
           const slots = slotOf[gIdx];
-          const perLevel = levelSums(code, gd, gIdx * per, end, slots.length);
-          for (let j = 0; j < slots.length; j++) gSlots[slots[j]] += perLevel[j];
+          const sums = perLevel[gIdx]!;
+          for (let j = 0; j < slots.length; j++) gSlots[slots[j]] += sums[j];
         }
         const dq = applyGates(gSlots, gates);
         if (grid === 'learned') {
