@@ -3,10 +3,10 @@
 // input goes through here, so assigning codes and then gathering values in a second pass cost
 // a second read of the codes and a second walk over memory for nothing.
 //
-// The guess round((v - first)/step), clamped, is almost always right; one check against the
-// true midpoints on each side (and a walk in the rare other case) keeps the result exactly
-// that of `assignNearestReference` for any sorted levels: ties go up, values beyond the ends
-// take the end levels, NaN takes the top level.
+// The guess round((v - first)/step), clamped, is almost always right and is proven right by
+// arithmetic alone (see quantizeEven); the rest are settled against the true midpoints, so the
+// result is exactly that of `assignNearestReference` for any sorted levels: ties go up, values
+// beyond the ends take the end levels, NaN takes the top level.
 import type { FloatArray } from '../../kernels/float-array';
 import { assignNearestReference, midpoints } from './ddq-levels';
 
@@ -18,39 +18,73 @@ export function quantizeEvenReference(x: FloatArray, levels: Float64Array, out: 
   for (let i = 0; i < x.length; i++) out[i] = levels[code[i]];
 }
 
-/** code[i] = index of the level nearest x[i]; out[i] = that level. Same result as the reference. */
+/**
+ * code[i] = index of the level nearest x[i]; out[i] = that level. Same result as the reference.
+ *
+ * With s = (v - first)/step and r = clamp(s, 0, m) + 0.5, the guess is j = floor(r). The true
+ * midpoints sit at r = 1..m up to a deviation `dev` (rounding, uneven levels) measured below with
+ * the same arithmetic. Because v -> r is monotone (every rounding step is), a fractional part
+ * r - j inside (dev, 1 - dev) proves the guess right without reading any table: were v below the
+ * midpoint under level j, r could be at most j + dev, and likewise above. Only guesses closer
+ * than that to a midpoint, s beyond 2m (where the clamp arithmetic is no longer exact), NaN and
+ * infinities fail the test; a second pass settles them exactly against the midpoints.
+ */
 export function quantizeEven(x: FloatArray, levels: Float64Array, out: FloatArray, code: Codes): void {
   const m = levels.length - 1;
   const first = levels[0];
   const perStep = m / (levels[m] - first);
-  if (m < 1 || !(perStep > 0 && perStep < Infinity)) {
-    quantizeEvenReference(x, levels, out, code);
-    return;
-  }
   // bound[j] = midpoint below level j (bound[0] = -Infinity, bound[m + 1] = +Infinity).
   const bound = new Float64Array(m + 2);
   bound[0] = -Infinity;
   bound.set(midpoints(levels), 1);
   bound[m + 1] = Infinity;
+  let dev = 0;
+  for (let k = 1; k <= m; k++) dev = Math.max(dev, Math.abs((bound[k] - first) * perStep + 0.5 - k));
+  // Slack far above any rounding of r (at most ~1e-13 for 2^12 levels); levels too uneven for a
+  // guess (or degenerate) go to the reference.
+  const margin = dev + 1e-9;
+  if (m < 1 || !(perStep > 0 && perStep < Infinity) || !(margin < 0.25)) {
+    quantizeEvenReference(x, levels, out, code);
+    return;
+  }
+  const upper = 1 - margin;
+  const limit = 2 * m;
   const n = x.length;
+  // The hot loop makes no call and reads no table but the levels: with a call inside, V8
+  // reloads every array's base and length after it; each was ~20% of the loop's time.
+  let firstBad = -1;
   for (let i = 0; i < n; i++) {
     const v = x[i];
-    // Guess clamped to [0, m] with arithmetic: a `c ? a : b` value or Math.min/max measured
-    // several ns per element slower in V8. NaN gives j = 0 here and is settled below.
-    const t = (v - first) * perStep + 0.5;
-    const u = (t + Math.abs(t)) * 0.5;
+    const s = (v - first) * perStep;
+    // clamp(s, 0, m) + 0.5 with arithmetic, exact for s < 2m: a `c ? a : b` value or
+    // Math.min/max measured several ns per element slower in V8.
+    const u = (s + Math.abs(s)) * 0.5;
     const over = u - m;
-    let j = (u - (over + Math.abs(over)) * 0.5) | 0;
-    if (v >= bound[j + 1] || v < bound[j] || v !== v) j = settle(v, j, bound, m);
+    const r = u - (over + Math.abs(over)) * 0.5 + 0.5;
+    const j = r | 0;
+    const f = r - j;
+    if (!(f > margin && f < upper && s < limit)) {
+      if (firstBad < 0) firstBad = i; // NaN lands here too: every comparison is false
+    }
     code[i] = j;
     out[i] = levels[j];
   }
+  if (firstBad >= 0) fixUp(x, levels, bound, out, code, firstBad);
 }
 
-/** The rare case, out of the hot loop: walk from the guess to the right level (NaN: the top). */
-function settle(v: number, j: number, bound: Float64Array, m: number): number {
-  if (v !== v) return m;
-  while (j < m && v >= bound[j + 1]) j++;
-  while (j > 0 && v < bound[j]) j--;
-  return j;
+/** The rare case: from the first unproven guess on, walk each wrong one to its level (NaN: the top). */
+function fixUp(x: FloatArray, levels: Float64Array, bound: Float64Array, out: FloatArray, code: Codes, from: number): void {
+  const m = levels.length - 1;
+  for (let i = from; i < x.length; i++) {
+    const v = x[i];
+    let j = code[i];
+    if (v >= bound[j] && v < bound[j + 1]) continue;
+    if (v !== v) j = m;
+    else {
+      while (j < m && v >= bound[j + 1]) j++;
+      while (j > 0 && v < bound[j]) j--;
+    }
+    code[i] = j;
+    out[i] = levels[j];
+  }
 }

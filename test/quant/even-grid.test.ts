@@ -19,6 +19,7 @@ function levelSets(): Float64Array[] {
     Float64Array.from([2.5]), // one level
     Float64Array.from([1, 1, 1]), // degenerate spacing
     Float64Array.from({ length: 64 }, () => rng.normal()).sort(), // uneven
+    Float64Array.from({ length: 32 }, (_, i) => (i + 0.01 * (rng.uniform() - 0.5)) * 0.25), // slightly uneven: the margin matters
   ];
 }
 
@@ -31,7 +32,8 @@ function inputs(lv: Float64Array, length: number, wide: boolean): Float32Array |
     const r = rng.uniform();
     if (r < 0.3) x[i] = 0; // the zeros after a ReLU
     else if (r < 0.4 && mids.length > 0) x[i] = mids[rng.int(0, mids.length)]; // ties
-    else if (r < 0.42) x[i] = [NaN, Infinity, -Infinity, lo, lo + span][rng.int(0, 5)];
+    else if (r < 0.5 && mids.length > 0) x[i] = mids[rng.int(0, mids.length)] + span * 1e-5 * (rng.uniform() - 0.5); // near ties
+    else if (r < 0.52) x[i] = [NaN, Infinity, -Infinity, lo, lo + span, 1e30, -1e30, lo + 3 * span][rng.int(0, 8)];
     else x[i] = lo + span * (1.4 * rng.uniform() - 0.2);
   }
   return x;
