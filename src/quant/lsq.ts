@@ -11,6 +11,7 @@ import { Tensor } from '../tensor/tensor';
 import { customOp } from '../ops/custom-op';
 import { Module } from '../nn/module';
 import { roundHalfEvenSmall } from './rounding';
+import { lsqBackwardFused, lsqInputGrad, lsqStepSum } from './lsq-backward';
 
 export interface LsqOptions {
   kind: 'weight' | 'activation';
@@ -115,7 +116,7 @@ export function lsqQuantize(x: Tensor, step: Tensor, qn: number, qp: number, gro
   // Math.max/Math.min in the common case. In V8 those measured 10-15 ns per element (a select,
   // and Math.max's zero-sign check on the many exact zeros after a ReLU) against ~2 ns for a
   // predictable branch between two stores, or 0/1 factors. Forward 27 -> ~4 ns, backward
-  // 33 -> ~7 ns per element on ReLU6 outputs.
+  // 33 -> ~7 ns per element on ReLU6 outputs (backward loops: lsq-backward.ts).
   for (let g = 0; g < groups; g++) {
     const s = step.data[g];
     for (let i = g * per; i < (g + 1) * per; i++) {
@@ -125,36 +126,17 @@ export function lsqQuantize(x: Tensor, step: Tensor, qn: number, qp: number, gro
     }
   }
   return customOp('lsqQuantize', [x, step], () => out, (gOut, _o, needs) => {
-    let dx: Tensor | null = null;
-    let ds: Tensor | null = null;
     const gd = gOut.data;
-    if (needs[0]) {
-      dx = new Tensor(x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size), x.shape);
-      const dd = dx.data;
-      for (let g = 0; g < groups; g++) {
-        const s = step.data[g];
-        for (let i = g * per; i < (g + 1) * per; i++) {
-          const v = xd[i] / s;
-          if (v >= -qn && v <= qp) dd[i] = gd[i];
-          else dd[i] = 0;
-        }
-      }
-    }
-    if (needs[1]) {
-      ds = Tensor.zeros([groups], { dtype: 'float64' });
-      for (let g = 0; g < groups; g++) {
-        const s = step.data[g];
-        let acc = 0;
-        for (let i = g * per; i < (g + 1) * per; i++) {
-          const v = xd[i] / s;
-          // local = -Q_N below the range, Q_P above, round(v) - v inside.
-          const below = +(v < -qn);
-          const above = +(v > qp);
-          const local = (roundHalfEvenSmall(v) - v) * (1 - below - above) - below * qn + above * qp;
-          acc += gd[i] * local;
-        }
-        ds.data[g] = acc * gradScale;
-      }
+    const dx = needs[0] ? new Tensor(x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size), x.shape) : null;
+    const ds = needs[1] ? Tensor.zeros([groups], { dtype: 'float64' }) : null;
+    for (let g = 0; g < groups; g++) {
+      const s = step.data[g];
+      const begin = g * per;
+      const end = begin + per;
+      // Both gradients from one pass when both are needed (lsq-backward.ts; same values).
+      if (dx && ds) ds.data[g] = lsqBackwardFused(xd, gd, s, qn, qp, dx.data, begin, end) * gradScale;
+      else if (dx) lsqInputGrad(xd, gd, s, qn, qp, dx.data, begin, end);
+      else if (ds) ds.data[g] = lsqStepSum(xd, gd, s, qn, qp, begin, end) * gradScale;
     }
     return [dx, ds];
   });
