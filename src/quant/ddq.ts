@@ -52,6 +52,12 @@ export interface DdqOptions {
 /** Starting logit of an open gate: just above the threshold (docs/ddq.md). */
 const OPEN_LOGIT = 1;
 
+/**
+ * Most outside-range activations listed for the backward; with more, it reads x instead. Inputs
+ * after ReLU6 are usually all inside the range, others have a handful outside (measured).
+ */
+const OUTSIDE_LIST = 1024;
+
 export class DdqQuantizer extends Module {
   readonly kind: 'weight' | 'activation';
   readonly maxBits: number;
@@ -323,6 +329,10 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
   const code = n <= 256 ? new Uint8Array(x.size) : new Uint16Array(x.size);
   const needGateGrad = !qz.gatesFrozen && gateLogits.requiresGrad && !qz.relaxed && block > 1;
   const fineSlot = needGateGrad ? new Uint16Array(x.size) : null;
+  // One uniform group (every activation quantizer): the forward also lists the few elements
+  // outside the level range, so the backward need not read x again (see below). -1: not listed.
+  const outside = grid === 'uniform' && !qz.relaxed && G === 1 ? new Int32Array(Math.min(x.size, OUTSIDE_LIST)) : null;
+  let outsideCount = -1;
   for (let gIdx = 0; gIdx < G; gIdx++) {
     const begin = gIdx * per;
     const lv = merged[gIdx];
@@ -330,7 +340,8 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
     const xs = xd.subarray(begin, begin + per);
     if (grid === 'uniform' && !qz.relaxed) {
       // A uniform grid's merged levels are evenly spaced: nearest by arithmetic, checked exactly.
-      quantizeEven(xs, lv, outData.subarray(begin, begin + per), codes);
+      const count = quantizeEven(xs, lv, outData.subarray(begin, begin + per), codes, outside ?? undefined);
+      if (outside) outsideCount = count;
     } else {
       assignNearest(xs, lv, codes);
       for (let i = 0; i < per; i++) outData[begin + i] = lv[codes[i]];
@@ -351,7 +362,21 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
     const grads: (Tensor | null)[] = [null, null, null, null];
     const gd = g.data;
     const needLevels = needs[1] || needs[2] || needs[3];
-    const dx = needs[0] ? (x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size)) : null;
+    let needDx = needs[0];
+    if (needDx && outside && outsideCount <= outside.length && qz.alpha === 0) {
+      // Straight through everywhere but at the listed outside elements: the incoming gradient
+      // itself when there are none (ops may share gradient tensors, as add does), else a copy
+      // with those zeroed; the level sums read only the codes and g. Same values as below.
+      if (outsideCount === 0 && g.dtype === x.dtype) {
+        grads[0] = g;
+      } else {
+        const dxData = x.dtype === 'float64' ? new Float64Array(gd) : new Float32Array(gd);
+        for (let k = 0; k < outsideCount; k++) dxData[outside[k]] = 0;
+        grads[0] = new Tensor(dxData, x.shape);
+      }
+      needDx = false;
+    }
+    const dx = needDx ? (x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size)) : null;
     // Per group, the gradient summed per distinct level (unless it is read through fine slots);
     // when dx is needed too, both come from one pass (level-sums.ts; same values as two passes).
     const perLevel: (Float64Array | null)[] = [];

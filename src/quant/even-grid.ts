@@ -7,19 +7,40 @@
 // arithmetic alone (see quantizeEven); the rest are settled against the true midpoints, so the
 // result is exactly that of `assignNearestReference` for any sorted levels: ties go up, values
 // beyond the ends take the end levels, NaN takes the top level.
+//
+// The same pass also finds the elements outside [first level, last level] (NaN included), the
+// only ones a straight-through backward does not pass: usually none or a handful, so the
+// backward can copy (or reuse) the incoming gradient instead of reading x again.
 import type { FloatArray } from '../../kernels/float-array';
 import { assignNearestReference, midpoints } from './ddq-levels';
 
 type Codes = Int32Array | Uint8Array | Uint16Array;
 
-/** The definition: binary-search assignment, then a gather. */
-export function quantizeEvenReference(x: FloatArray, levels: Float64Array, out: FloatArray, code: Codes): void {
+const NONE = new Int32Array(0);
+
+/**
+ * The definition: binary-search assignment, then a gather; then the outside elements, counted,
+ * the first outside.length of them recorded in order.
+ */
+export function quantizeEvenReference(x: FloatArray, levels: Float64Array, out: FloatArray, code: Codes, outside: Int32Array = NONE): number {
   assignNearestReference(x, levels, code);
   for (let i = 0; i < x.length; i++) out[i] = levels[code[i]];
+  const lo = levels[0];
+  const hi = levels[levels.length - 1];
+  let count = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (v >= lo && v <= hi) continue;
+    if (count < outside.length) outside[count] = i;
+    count++;
+  }
+  return count;
 }
 
 /**
- * code[i] = index of the level nearest x[i]; out[i] = that level. Same result as the reference.
+ * code[i] = index of the level nearest x[i]; out[i] = that level. Returns how many x lie outside
+ * [levels[0], levels[m]] (or are NaN) and records the first outside.length of their indices.
+ * Same results as the reference.
  *
  * With s = (v - first)/step and r = clamp(s, 0, m) + 0.5, the guess is j = floor(r). The true
  * midpoints sit at r = 1..m up to a deviation `dev` (rounding, uneven levels) measured below with
@@ -29,7 +50,7 @@ export function quantizeEvenReference(x: FloatArray, levels: Float64Array, out: 
  * than that to a midpoint, s beyond 2m (where the clamp arithmetic is no longer exact), NaN and
  * infinities fail the test; a second pass settles them exactly against the midpoints.
  */
-export function quantizeEven(x: FloatArray, levels: Float64Array, out: FloatArray, code: Codes): void {
+export function quantizeEven(x: FloatArray, levels: Float64Array, out: FloatArray, code: Codes, outside: Int32Array = NONE): number {
   const m = levels.length - 1;
   const first = levels[0];
   const perStep = m / (levels[m] - first);
@@ -44,11 +65,13 @@ export function quantizeEven(x: FloatArray, levels: Float64Array, out: FloatArra
   // guess (or degenerate) go to the reference.
   const margin = dev + 1e-9;
   if (m < 1 || !(perStep > 0 && perStep < Infinity) || !(margin < 0.25)) {
-    quantizeEvenReference(x, levels, out, code);
-    return;
+    return quantizeEvenReference(x, levels, out, code, outside);
   }
   const upper = 1 - margin;
-  const limit = 2 * m;
+  const hi = levels[m];
+  const cap = outside.length;
+  let count = 0;
+  const limit = 2 * m - 0.5; // a double (an int was converted on every iteration); below 2m
   const n = x.length;
   // The hot loop makes no call and reads no table but the levels: with a call inside, V8
   // reloads every array's base and length after it; each was ~20% of the loop's time.
@@ -68,8 +91,13 @@ export function quantizeEven(x: FloatArray, levels: Float64Array, out: FloatArra
     }
     code[i] = j;
     out[i] = levels[j];
+    if (!(v >= first && v <= hi)) {
+      if (count < cap) outside[count] = i;
+      count++;
+    }
   }
   if (firstBad >= 0) fixUp(x, levels, bound, out, code, firstBad);
+  return count;
 }
 
 /** The rare case: from the first unproven guess on, walk each wrong one to its level (NaN: the top). */

@@ -49,16 +49,30 @@ t.test('quantizeEven gives the reference codes and values, bit for bit', async (
         const codeB = new Uint8Array(length);
         const outA = wide ? new Float64Array(length) : new Float32Array(length);
         const outB = wide ? new Float64Array(length) : new Float32Array(length);
-        quantizeEven(x, lv, outA, codeA);
-        quantizeEvenReference(x, lv, outB, codeB);
+        // A short list too: the count goes on past it.
+        const cap = rng.uniform() < 0.5 ? length : rng.int(0, 4);
+        const listA = new Int32Array(cap).fill(-7);
+        const listB = new Int32Array(cap).fill(-7);
+        const countA = quantizeEven(x, lv, outA, codeA, listA);
+        const countB = quantizeEvenReference(x, lv, outB, codeB, listB);
         const what = `${lv.length} levels, length ${length}, ${wide ? 'f64' : 'f32'}`;
         tt.same(Array.from(codeA), Array.from(codeB), `codes: ${what}`);
         tt.same(Array.from(outA), Array.from(outB), `values: ${what}`);
+        tt.equal(countA, countB, `outside count: ${what}`);
+        tt.same(Array.from(listA), Array.from(listB), `outside list: ${what}`);
         cases++;
       }
     }
   }
   tt.ok(cases > 200);
+});
+
+t.test('the reference lists exactly the elements outside the level range', async (tt) => {
+  const lv = Float64Array.from([0, 1, 2]);
+  const x = Float64Array.from([0, -0.1, 2, 2.5, NaN, 1, -Infinity]);
+  const list = new Int32Array(10).fill(-1);
+  tt.equal(quantizeEvenReference(x, lv, new Float64Array(x.length), new Int32Array(x.length), list), 4);
+  tt.same(Array.from(list.subarray(0, 4)), [1, 3, 4, 6]);
 });
 
 t.test('the reference really picks a nearest level (so the comparison can fail)', async (tt) => {
