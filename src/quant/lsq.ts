@@ -13,6 +13,9 @@ import { Module } from '../nn/module';
 import { roundHalfEvenSmall } from './rounding';
 import { lsqBackwardFused, lsqInputGrad, lsqStepSum } from './lsq-backward';
 
+/** Most clamped elements listed for the backward; with more, it tests the range itself. */
+const OUTSIDE_LIST = 1024;
+
 export interface LsqOptions {
   kind: 'weight' | 'activation';
   bits: number;
@@ -117,25 +120,46 @@ export function lsqQuantize(x: Tensor, step: Tensor, qn: number, qp: number, gro
   // and Math.max's zero-sign check on the many exact zeros after a ReLU) against ~2 ns for a
   // predictable branch between two stores, or 0/1 factors. Forward 27 -> ~4 ns, backward
   // 33 -> ~7 ns per element on ReLU6 outputs (backward loops: lsq-backward.ts).
+  // The clamped elements (those the straight-through dx zeroes) are listed, up to a limit, so
+  // the backward can pass the gradient through without its own range test (see below).
+  const outside = new Int32Array(Math.min(x.size, OUTSIDE_LIST));
+  let outsideCount = 0;
   for (let g = 0; g < groups; g++) {
     const s = step.data[g];
     for (let i = g * per; i < (g + 1) * per; i++) {
       const v = xd[i] / s;
       if (v >= -qn && v <= qp) od[i] = roundHalfEvenSmall(v) * s;
-      else od[i] = (v < -qn ? -qn : v > qp ? qp : v) * s; // clamped (or NaN): rare
+      else {
+        od[i] = (v < -qn ? -qn : v > qp ? qp : v) * s; // clamped (or NaN): rare
+        if (outsideCount < outside.length) outside[outsideCount] = i;
+        outsideCount++;
+      }
     }
   }
   return customOp('lsqQuantize', [x, step], () => out, (gOut, _o, needs) => {
     const gd = gOut.data;
-    const dx = needs[0] ? new Tensor(x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size), x.shape) : null;
+    let dx: Tensor | null = null;
+    if (needs[0] && outsideCount <= outside.length) {
+      // Straight through but at the listed elements: the incoming gradient itself when none
+      // are clamped (ops may share gradient tensors, as add does), else a copy with those zeroed.
+      if (outsideCount === 0 && gOut.dtype === x.dtype) dx = gOut;
+      else {
+        const dd = x.dtype === 'float64' ? new Float64Array(gd) : new Float32Array(gd);
+        for (let k = 0; k < outsideCount; k++) dd[outside[k]] = 0;
+        dx = new Tensor(dd, x.shape);
+      }
+    }
+    const dxDone = dx !== null;
+    if (needs[0] && !dxDone) dx = new Tensor(x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size), x.shape);
     const ds = needs[1] ? Tensor.zeros([groups], { dtype: 'float64' }) : null;
     for (let g = 0; g < groups; g++) {
       const s = step.data[g];
       const begin = g * per;
       const end = begin + per;
       // Both gradients from one pass when both are needed (lsq-backward.ts; same values).
-      if (dx && ds) ds.data[g] = lsqBackwardFused(xd, gd, s, qn, qp, dx.data, begin, end) * gradScale;
-      else if (dx) lsqInputGrad(xd, gd, s, qn, qp, dx.data, begin, end);
+      const fillDx = dx !== null && !dxDone;
+      if (fillDx && ds) ds.data[g] = lsqBackwardFused(xd, gd, s, qn, qp, dx!.data, begin, end) * gradScale;
+      else if (fillDx) lsqInputGrad(xd, gd, s, qn, qp, dx!.data, begin, end);
       else if (ds) ds.data[g] = lsqStepSum(xd, gd, s, qn, qp, begin, end) * gradScale;
     }
     return [dx, ds];
