@@ -265,7 +265,11 @@ export function gridLevels(grid: 'learned' | 'uniform', maxBits: number, first: 
   if (grid === 'learned') return levelsFromGaps(first.data[g], gaps.data.subarray(g * (n - 1), (g + 1) * (n - 1)));
   const step = softplus(gaps.data[g]);
   const z = first.data[g];
-  return Float64Array.from({ length: n }, (_, i) => (i - z) * step);
+  // Plain loops here and for the slots below: `TypedArray.from({ length }, fn)` takes V8's
+  // generic iteration path, ~5 ms per training step over all quantizers (profiled).
+  const q = new Float64Array(n);
+  for (let i = 0; i < n; i++) q[i] = (i - z) * step;
+  return q;
 }
 
 export interface DdqQuantizeConfig {
@@ -317,7 +321,9 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
     } else {
       const m = mergedLevels(q, bits);
       merged.push(qz.int8Levels && grid === 'learned' ? int8Codebook(m).levels : m);
-      slotOf.push(Int32Array.from({ length: 1 << bits }, (_, j) => j * block));
+      const slots = new Int32Array(1 << bits);
+      for (let j = 0; j < slots.length; j++) slots[j] = j * block;
+      slotOf.push(slots);
     }
   }
   // code[i]: which distinct level x_i took. For the gate gradients (only while gates learn)
