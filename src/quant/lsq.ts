@@ -105,6 +105,25 @@ export class LsqQuantizer extends Module {
   }
 }
 
+/**
+ * The forward over [begin, end) one element at a time; clamped elements (and NaN) are listed
+ * in `outside` while it has room. Returns the new count of clamped elements.
+ */
+function lsqForwardOne(
+  xd: FloatArray, od: FloatArray, s: number, qn: number, qp: number, begin: number, end: number, outside: Int32Array, count: number,
+): number {
+  for (let i = begin; i < end; i++) {
+    const v = xd[i] / s;
+    if (v >= -qn && v <= qp) od[i] = roundHalfEvenSmall(v) * s;
+    else {
+      od[i] = (v < -qn ? -qn : v > qp ? qp : v) * s; // clamped (or NaN): rare
+      if (count < outside.length) outside[count] = i;
+      count++;
+    }
+  }
+  return count;
+}
+
 /** The LSQ fake-quantize op on x with per-group steps. */
 export function lsqQuantize(x: Tensor, step: Tensor, qn: number, qp: number, groups = 1): Tensor {
   if (x.size % groups !== 0 || step.size !== groups) {
@@ -124,17 +143,24 @@ export function lsqQuantize(x: Tensor, step: Tensor, qn: number, qp: number, gro
   // the backward can pass the gradient through without its own range test (see below).
   const outside = new Int32Array(Math.min(x.size, OUTSIDE_LIST));
   let outsideCount = 0;
+  // Two elements per iteration share V8's per-access array checks (measured ~20% on DDQ's
+  // similar loop, even-grid.ts); a pair with a clamped element goes through the one-at-a-time
+  // loop, which gives every element exactly the same value.
   for (let g = 0; g < groups; g++) {
     const s = step.data[g];
-    for (let i = g * per; i < (g + 1) * per; i++) {
-      const v = xd[i] / s;
-      if (v >= -qn && v <= qp) od[i] = roundHalfEvenSmall(v) * s;
-      else {
-        od[i] = (v < -qn ? -qn : v > qp ? qp : v) * s; // clamped (or NaN): rare
-        if (outsideCount < outside.length) outside[outsideCount] = i;
-        outsideCount++;
+    const end = (g + 1) * per;
+    let i = g * per;
+    for (; i + 1 < end; i += 2) {
+      const v0 = xd[i] / s;
+      const v1 = xd[i + 1] / s;
+      if (v0 >= -qn && v0 <= qp && v1 >= -qn && v1 <= qp) {
+        od[i] = roundHalfEvenSmall(v0) * s;
+        od[i + 1] = roundHalfEvenSmall(v1) * s;
+      } else {
+        outsideCount = lsqForwardOne(xd, od, s, qn, qp, i, i + 2, outside, outsideCount);
       }
     }
+    outsideCount = lsqForwardOne(xd, od, s, qn, qp, i, end, outside, outsideCount);
   }
   return customOp('lsqQuantize', [x, step], () => out, (gOut, _o, needs) => {
     const gd = gOut.data;

@@ -67,7 +67,7 @@ t.test('a step pushed through zero is projected back to a small positive value',
   tt.equal(q.step.data[1], 1e-8);
 });
 
-t.test('backward: dx and ds equal the plain loops bit for bit, with none, a few or many clamped', async (tt) => {
+t.test('forward values, and dx and ds against the plain loops, bit for bit, with none, a few or many clamped', async (tt) => {
   const rng = new Rng(53);
   for (const clampedShare of [0, 0.001, 0.5]) {
     for (const [qn, qp, groups] of [[0, 255, 1], [128, 127, 1], [8, 7, 3]]) {
@@ -85,6 +85,15 @@ t.test('backward: dx and ds equal the plain loops bit for bit, with none, a few 
         const step = Tensor.fromArray(steps, { dtype: 'float64', requiresGrad: true });
         const y = lsqQuantize(x, step, qn, qp, groups);
         const g = new Tensor(wide ? Float64Array.from({ length: size }, () => rng.normal()) : Float32Array.from({ length: size }, () => rng.normal()), [size]);
+        // The forward (two elements at a time) against the one-line definition.
+        let same = true;
+        for (let i = 0; i < size; i++) {
+          const s = steps[Math.floor(i / per)];
+          const v = xData[i] / s;
+          const expected = (v >= -qn && v <= qp ? roundHalfEvenSmall(v) : v < -qn ? -qn : qp) * s;
+          if (!Object.is(y.data[i], wide ? expected : Math.fround(expected))) same = false;
+        }
+        tt.ok(same, `forward values: clamped ${clampedShare}, Q_N=${qn} Q_P=${qp}, ${groups} groups, ${wide ? 'f64' : 'f32'}`);
         const [dx, ds] = y.node!.backward(g, [true, true]);
         const expectedDx = wide ? new Float64Array(size) : new Float32Array(size);
         const what = `clamped ${clampedShare}, Q_N=${qn} Q_P=${qp}, ${groups} groups, ${wide ? 'f64' : 'f32'}`;
