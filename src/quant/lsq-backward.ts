@@ -53,3 +53,35 @@ export function lsqBackwardFused(x: FloatArray, g: FloatArray, s: number, qn: nu
   }
   return acc;
 }
+
+/**
+ * Same sum as `lsqStepSum`, bit for bit, faster: two elements per iteration (sharing V8's
+ * per-access checks), and inside the range the 0/1 factors reduce exactly to round(v) - v, as
+ * in `lsqBackwardFused`. The additions stay one at a time, in index order.
+ */
+export function lsqStepSumFast(x: FloatArray, g: FloatArray, s: number, qn: number, qp: number, begin: number, end: number): number {
+  let acc = 0;
+  let i = begin;
+  for (; i + 1 < end; i += 2) {
+    const v0 = x[i] / s;
+    const v1 = x[i + 1] / s;
+    if (v0 >= -qn && v0 <= qp && v1 >= -qn && v1 <= qp) {
+      acc += g[i] * (roundHalfEvenSmall(v0) - v0);
+      acc += g[i + 1] * (roundHalfEvenSmall(v1) - v1);
+    } else {
+      acc = lsqStepSumFrom(acc, x, g, s, qn, qp, i, i + 2);
+    }
+  }
+  return lsqStepSumFrom(acc, x, g, s, qn, qp, i, end);
+}
+
+/** acc plus the plain loop's terms over [begin, end), in order. */
+function lsqStepSumFrom(acc: number, x: FloatArray, g: FloatArray, s: number, qn: number, qp: number, begin: number, end: number): number {
+  for (let i = begin; i < end; i++) {
+    const v = x[i] / s;
+    const below = +(v < -qn);
+    const above = +(v > qp);
+    acc += g[i] * ((roundHalfEvenSmall(v) - v) * (1 - below - above) - below * qn + above * qp);
+  }
+  return acc;
+}

@@ -11,7 +11,7 @@ import { Tensor } from '../tensor/tensor';
 import { customOp } from '../ops/custom-op';
 import { Module } from '../nn/module';
 import { roundHalfEvenSmall } from './rounding';
-import { lsqBackwardFused, lsqInputGrad, lsqStepSum } from './lsq-backward';
+import { lsqBackwardFused, lsqInputGrad, lsqStepSumFast } from './lsq-backward';
 
 /** Most clamped elements listed for the backward; with more, it tests the range itself. */
 const OUTSIDE_LIST = 1024;
@@ -186,7 +186,7 @@ export function lsqQuantize(x: Tensor, step: Tensor, qn: number, qp: number, gro
       const fillDx = dx !== null && !dxDone;
       if (fillDx && ds) ds.data[g] = lsqBackwardFused(xd, gd, s, qn, qp, dx!.data, begin, end) * gradScale;
       else if (fillDx) lsqInputGrad(xd, gd, s, qn, qp, dx!.data, begin, end);
-      else if (ds) ds.data[g] = lsqStepSum(xd, gd, s, qn, qp, begin, end) * gradScale;
+      else if (ds) ds.data[g] = lsqStepSumFast(xd, gd, s, qn, qp, begin, end) * gradScale;
     }
     return [dx, ds];
   });

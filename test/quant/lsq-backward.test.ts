@@ -1,8 +1,9 @@
-// LSQ's one-pass backward against the two plain loops, bit for bit, on many lengths, signed and
-// unsigned ranges, float32 and float64, with values outside the range, exact ties and NaN.
+// LSQ's one-pass backward and the fast step sum against the plain loops, bit for bit, on many
+// lengths, signed and unsigned ranges, float32 and float64, with values outside the range,
+// exact ties and NaN.
 import t from 'tap';
 import { Rng } from '../../src/tensor/rng';
-import { lsqBackwardFused, lsqInputGrad, lsqStepSum } from '../../src/quant/lsq-backward';
+import { lsqBackwardFused, lsqInputGrad, lsqStepSum, lsqStepSumFast } from '../../src/quant/lsq-backward';
 
 const rng = new Rng(47);
 const LENGTHS = [1, 2, 3, 5, 7, 13, 31, 97, 256, 1021, 4099];
@@ -28,6 +29,8 @@ t.test('lsqBackwardFused equals lsqInputGrad + lsqStepSum exactly', async (tt) =
           const what = `Q_N=${qn} Q_P=${qp}, [${begin}, ${end}) of ${length}, ${wide ? 'f64' : 'f32'}`;
           tt.same(Array.from(dxA), Array.from(dxB), `dx: ${what}`);
           tt.ok(Object.is(sumA, sumB), `sum: ${what} (${sumA} vs ${sumB})`);
+          const sumC = lsqStepSumFast(x, g, s, qn, qp, begin, end);
+          tt.ok(Object.is(sumC, sumB), `fast sum: ${what} (${sumC} vs ${sumB})`);
         }
       }
     }
