@@ -19,9 +19,11 @@ import { Tensor } from '../tensor/tensor';
 import { customOp } from '../ops/custom-op';
 import { Module } from '../nn/module';
 import {
-  applyGates, assignNearest, assignNearestEven, bitsOf, hardGates, levelsFromGaps, levelsFromGapsBackward, mergedLevels, sigmoid, softplus, softplusInverse,
+  applyGates, assignNearest, bitsOf, hardGates, levelsFromGaps, levelsFromGapsBackward, mergedLevels, sigmoid, softplus, softplusInverse,
 } from './ddq-levels';
 import { int8Codebook, type Int8Codebook } from './int8-codebook';
+import { quantizeEven } from './even-grid';
+import { levelSums, straightThrough, straightThroughWithLevelSums } from './level-sums';
 
 export interface DdqOptions {
   /** 'weight': signed range from max|w|; 'activation': range from the first batch seen. */
@@ -49,6 +51,12 @@ export interface DdqOptions {
 
 /** Starting logit of an open gate: just above the threshold (docs/ddq.md). */
 const OPEN_LOGIT = 1;
+
+/**
+ * Most outside-range activations listed for the backward; with more, it reads x instead. Inputs
+ * after ReLU6 are usually all inside the range, others have a handful outside (measured).
+ */
+const OUTSIDE_LIST = 1024;
 
 export class DdqQuantizer extends Module {
   readonly kind: 'weight' | 'activation';
@@ -251,33 +259,17 @@ export class DdqQuantizer extends Module {
   }
 }
 
-/**
- * sums[j] = Σ g[i] over i in [begin, end) with code[i] = j. Four interleaved partial sums per
- * level: with one, consecutive elements on the same level (the many zeros after a ReLU) wait for
- * each other's store; four measured 2.2x faster. Fixed order, so deterministic.
- */
-function levelSums(code: Uint8Array | Uint16Array, g: FloatArray, begin: number, end: number, levels: number): Float64Array {
-  const part = new Float64Array(4 * levels);
-  let i = begin;
-  for (; i + 3 < end; i += 4) {
-    part[4 * code[i]] += g[i];
-    part[4 * code[i + 1] + 1] += g[i + 1];
-    part[4 * code[i + 2] + 2] += g[i + 2];
-    part[4 * code[i + 3] + 3] += g[i + 3];
-  }
-  for (; i < end; i++) part[4 * code[i]] += g[i];
-  const sums = new Float64Array(levels);
-  for (let j = 0; j < levels; j++) sums[j] = (part[4 * j] + part[4 * j + 1]) + (part[4 * j + 2] + part[4 * j + 3]);
-  return sums;
-}
-
 /** Levels of group g: free sorted levels from (first, gaps), or the zero-anchored uniform grid. */
 export function gridLevels(grid: 'learned' | 'uniform', maxBits: number, first: Tensor, gaps: Tensor, g: number): Float64Array {
   const n = 1 << maxBits;
   if (grid === 'learned') return levelsFromGaps(first.data[g], gaps.data.subarray(g * (n - 1), (g + 1) * (n - 1)));
   const step = softplus(gaps.data[g]);
   const z = first.data[g];
-  return Float64Array.from({ length: n }, (_, i) => (i - z) * step);
+  // Plain loops here and for the slots below: `TypedArray.from({ length }, fn)` takes V8's
+  // generic iteration path, ~5 ms per training step over all quantizers (profiled).
+  const q = new Float64Array(n);
+  for (let i = 0; i < n; i++) q[i] = (i - z) * step;
+  return q;
 }
 
 export interface DdqQuantizeConfig {
@@ -329,7 +321,9 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
     } else {
       const m = mergedLevels(q, bits);
       merged.push(qz.int8Levels && grid === 'learned' ? int8Codebook(m).levels : m);
-      slotOf.push(Int32Array.from({ length: 1 << bits }, (_, j) => j * block));
+      const slots = new Int32Array(1 << bits);
+      for (let j = 0; j < slots.length; j++) slots[j] = j * block;
+      slotOf.push(slots);
     }
   }
   // code[i]: which distinct level x_i took. For the gate gradients (only while gates learn)
@@ -341,13 +335,23 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
   const code = n <= 256 ? new Uint8Array(x.size) : new Uint16Array(x.size);
   const needGateGrad = !qz.gatesFrozen && gateLogits.requiresGrad && !qz.relaxed && block > 1;
   const fineSlot = needGateGrad ? new Uint16Array(x.size) : null;
+  // One uniform group (every activation quantizer): the forward also lists the few elements
+  // outside the level range, so the backward need not read x again (see below). -1: not listed.
+  const outside = grid === 'uniform' && !qz.relaxed && G === 1 ? new Int32Array(Math.min(x.size, OUTSIDE_LIST)) : null;
+  let outsideCount = -1;
   for (let gIdx = 0; gIdx < G; gIdx++) {
     const begin = gIdx * per;
     const lv = merged[gIdx];
     const codes = code.subarray(begin, begin + per);
-    // A uniform grid's merged levels are evenly spaced: nearest by arithmetic, checked exactly.
-    (grid === 'uniform' && !qz.relaxed ? assignNearestEven : assignNearest)(xd.subarray(begin, begin + per), lv, codes);
-    for (let i = 0; i < per; i++) outData[begin + i] = lv[codes[i]];
+    const xs = xd.subarray(begin, begin + per);
+    if (grid === 'uniform' && !qz.relaxed) {
+      // A uniform grid's merged levels are evenly spaced: nearest by arithmetic, checked exactly.
+      const count = quantizeEven(xs, lv, outData.subarray(begin, begin + per), codes, outside ?? undefined);
+      if (outside) outsideCount = count;
+    } else {
+      assignNearest(xs, lv, codes);
+      for (let i = 0; i < per; i++) outData[begin + i] = lv[codes[i]];
+    }
     if (fineSlot) {
       const fs = fineSlot.subarray(begin, begin + per);
       assignNearest(xd.subarray(begin, begin + per), fine[gIdx], fs);
@@ -363,26 +367,43 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
   return customOp('ddqQuantize', [x, first, gaps, gateLogits], () => out, (g, _o, needs) => {
     const grads: (Tensor | null)[] = [null, null, null, null];
     const gd = g.data;
-    if (needs[0]) {
-      const dx = x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size);
-      const alpha = qz.alpha;
-      for (let gIdx = 0; gIdx < G; gIdx++) {
-        const lv = merged[gIdx];
-        const lo = lv[0];
-        const hi = lv[lv.length - 1];
-        const end = (gIdx + 1) * per;
-        // Straight through inside the range (almost every element: a predictable branch between
-        // two stores; a \`c ? a : b\` value here measured several times slower in V8).
-        for (let i = gIdx * per; i < end; i++) {
-          const v = xd[i];
-          if (v >= lo && v <= hi) dx[i] = gd[i];
-          else dx[i] = 0;
-        }
-        if (alpha !== 0) for (let i = gIdx * per; i < end; i++) dx[i] += alpha * (xd[i] - outData[i]);
+    const needLevels = needs[1] || needs[2] || needs[3];
+    let needDx = needs[0];
+    if (needDx && outside && outsideCount <= outside.length && qz.alpha === 0) {
+      // Straight through everywhere but at the listed outside elements: the incoming gradient
+      // itself when there are none (ops may share gradient tensors, as add does), else a copy
+      // with those zeroed; the level sums read only the codes and g. Same values as below.
+      if (outsideCount === 0 && g.dtype === x.dtype) {
+        grads[0] = g;
+      } else {
+        const dxData = x.dtype === 'float64' ? new Float64Array(gd) : new Float32Array(gd);
+        for (let k = 0; k < outsideCount; k++) dxData[outside[k]] = 0;
+        grads[0] = new Tensor(dxData, x.shape);
       }
-      grads[0] = new Tensor(dx, x.shape);
+      needDx = false;
     }
-    if (needs[1] || needs[2] || needs[3]) {
+    const dx = needDx ? (x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size)) : null;
+    // Per group, the gradient summed per distinct level (unless it is read through fine slots);
+    // when dx is needed too, both come from one pass (level-sums.ts; same values as two passes).
+    const perLevel: (Float64Array | null)[] = [];
+    for (let gIdx = 0; gIdx < G; gIdx++) {
+      const lv = merged[gIdx];
+      const lo = lv[0];
+      const hi = lv[lv.length - 1];
+      const begin = gIdx * per;
+      const end = begin + per;
+      const sumsHere = needLevels && !fineSlot;
+      if (dx && sumsHere) {
+        perLevel.push(straightThroughWithLevelSums(xd, gd, code, lo, hi, dx, begin, end, lv.length));
+      } else {
+        if (dx) straightThrough(xd, gd, lo, hi, dx, begin, end);
+        perLevel.push(sumsHere ? levelSums(code, gd, begin, end, lv.length) : null);
+      }
+      const alpha = qz.alpha;
+      if (dx && alpha !== 0) for (let i = begin; i < end; i++) dx[i] += alpha * (xd[i] - outData[i]);
+    }
+    if (dx) grads[0] = new Tensor(dx, x.shape);
+    if (needLevels) {
       const dFirst = Tensor.zeros([G], { dtype: 'float64' });
       const dGaps = Tensor.zeros(gaps.shape, { dtype: 'float64' });
       const dLogits = Tensor.zeros([K], { dtype: 'float64' });
@@ -395,8 +416,8 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
           for (let i = gIdx * per; i < end; i++) gSlots[fineSlot[i]] += gd[i];
         } else {
           const slots = slotOf[gIdx];
-          const perLevel = levelSums(code, gd, gIdx * per, end, slots.length);
-          for (let j = 0; j < slots.length; j++) gSlots[slots[j]] += perLevel[j];
+          const sums = perLevel[gIdx]!;
+          for (let j = 0; j < slots.length; j++) gSlots[slots[j]] += sums[j];
         }
         const dq = applyGates(gSlots, gates);
         if (grid === 'learned') {

@@ -11,6 +11,10 @@ import { Tensor } from '../tensor/tensor';
 import { customOp } from '../ops/custom-op';
 import { Module } from '../nn/module';
 import { roundHalfEvenSmall } from './rounding';
+import { lsqBackwardFused, lsqInputGrad, lsqStepSumFast } from './lsq-backward';
+
+/** Most clamped elements listed for the backward; with more, it tests the range itself. */
+const OUTSIDE_LIST = 1024;
 
 export interface LsqOptions {
   kind: 'weight' | 'activation';
@@ -101,6 +105,25 @@ export class LsqQuantizer extends Module {
   }
 }
 
+/**
+ * The forward over [begin, end) one element at a time; clamped elements (and NaN) are listed
+ * in `outside` while it has room. Returns the new count of clamped elements.
+ */
+function lsqForwardOne(
+  xd: FloatArray, od: FloatArray, s: number, qn: number, qp: number, begin: number, end: number, outside: Int32Array, count: number,
+): number {
+  for (let i = begin; i < end; i++) {
+    const v = xd[i] / s;
+    if (v >= -qn && v <= qp) od[i] = roundHalfEvenSmall(v) * s;
+    else {
+      od[i] = (v < -qn ? -qn : v > qp ? qp : v) * s; // clamped (or NaN): rare
+      if (count < outside.length) outside[count] = i;
+      count++;
+    }
+  }
+  return count;
+}
+
 /** The LSQ fake-quantize op on x with per-group steps. */
 export function lsqQuantize(x: Tensor, step: Tensor, qn: number, qp: number, groups = 1): Tensor {
   if (x.size % groups !== 0 || step.size !== groups) {
@@ -115,46 +138,55 @@ export function lsqQuantize(x: Tensor, step: Tensor, qn: number, qp: number, gro
   // Math.max/Math.min in the common case. In V8 those measured 10-15 ns per element (a select,
   // and Math.max's zero-sign check on the many exact zeros after a ReLU) against ~2 ns for a
   // predictable branch between two stores, or 0/1 factors. Forward 27 -> ~4 ns, backward
-  // 33 -> ~7 ns per element on ReLU6 outputs.
+  // 33 -> ~7 ns per element on ReLU6 outputs (backward loops: lsq-backward.ts).
+  // The clamped elements (those the straight-through dx zeroes) are listed, up to a limit, so
+  // the backward can pass the gradient through without its own range test (see below).
+  const outside = new Int32Array(Math.min(x.size, OUTSIDE_LIST));
+  let outsideCount = 0;
+  // Two elements per iteration share V8's per-access array checks (measured ~20% on DDQ's
+  // similar loop, even-grid.ts); a pair with a clamped element goes through the one-at-a-time
+  // loop, which gives every element exactly the same value.
   for (let g = 0; g < groups; g++) {
     const s = step.data[g];
-    for (let i = g * per; i < (g + 1) * per; i++) {
-      const v = xd[i] / s;
-      if (v >= -qn && v <= qp) od[i] = roundHalfEvenSmall(v) * s;
-      else od[i] = (v < -qn ? -qn : v > qp ? qp : v) * s; // clamped (or NaN): rare
+    const end = (g + 1) * per;
+    let i = g * per;
+    for (; i + 1 < end; i += 2) {
+      const v0 = xd[i] / s;
+      const v1 = xd[i + 1] / s;
+      if (v0 >= -qn && v0 <= qp && v1 >= -qn && v1 <= qp) {
+        od[i] = roundHalfEvenSmall(v0) * s;
+        od[i + 1] = roundHalfEvenSmall(v1) * s;
+      } else {
+        outsideCount = lsqForwardOne(xd, od, s, qn, qp, i, i + 2, outside, outsideCount);
+      }
     }
+    outsideCount = lsqForwardOne(xd, od, s, qn, qp, i, end, outside, outsideCount);
   }
   return customOp('lsqQuantize', [x, step], () => out, (gOut, _o, needs) => {
-    let dx: Tensor | null = null;
-    let ds: Tensor | null = null;
     const gd = gOut.data;
-    if (needs[0]) {
-      dx = new Tensor(x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size), x.shape);
-      const dd = dx.data;
-      for (let g = 0; g < groups; g++) {
-        const s = step.data[g];
-        for (let i = g * per; i < (g + 1) * per; i++) {
-          const v = xd[i] / s;
-          if (v >= -qn && v <= qp) dd[i] = gd[i];
-          else dd[i] = 0;
-        }
+    let dx: Tensor | null = null;
+    if (needs[0] && outsideCount <= outside.length) {
+      // Straight through but at the listed elements: the incoming gradient itself when none
+      // are clamped (ops may share gradient tensors, as add does), else a copy with those zeroed.
+      if (outsideCount === 0 && gOut.dtype === x.dtype) dx = gOut;
+      else {
+        const dd = x.dtype === 'float64' ? new Float64Array(gd) : new Float32Array(gd);
+        for (let k = 0; k < outsideCount; k++) dd[outside[k]] = 0;
+        dx = new Tensor(dd, x.shape);
       }
     }
-    if (needs[1]) {
-      ds = Tensor.zeros([groups], { dtype: 'float64' });
-      for (let g = 0; g < groups; g++) {
-        const s = step.data[g];
-        let acc = 0;
-        for (let i = g * per; i < (g + 1) * per; i++) {
-          const v = xd[i] / s;
-          // local = -Q_N below the range, Q_P above, round(v) - v inside.
-          const below = +(v < -qn);
-          const above = +(v > qp);
-          const local = (roundHalfEvenSmall(v) - v) * (1 - below - above) - below * qn + above * qp;
-          acc += gd[i] * local;
-        }
-        ds.data[g] = acc * gradScale;
-      }
+    const dxDone = dx !== null;
+    if (needs[0] && !dxDone) dx = new Tensor(x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size), x.shape);
+    const ds = needs[1] ? Tensor.zeros([groups], { dtype: 'float64' }) : null;
+    for (let g = 0; g < groups; g++) {
+      const s = step.data[g];
+      const begin = g * per;
+      const end = begin + per;
+      // Both gradients from one pass when both are needed (lsq-backward.ts; same values).
+      const fillDx = dx !== null && !dxDone;
+      if (fillDx && ds) ds.data[g] = lsqBackwardFused(xd, gd, s, qn, qp, dx!.data, begin, end) * gradScale;
+      else if (fillDx) lsqInputGrad(xd, gd, s, qn, qp, dx!.data, begin, end);
+      else if (ds) ds.data[g] = lsqStepSumFast(xd, gd, s, qn, qp, begin, end) * gradScale;
     }
     return [dx, ds];
   });

@@ -2,8 +2,9 @@
 // gate pattern; block structure of monotone gates; assignment; the gap parametrisation.
 import t from 'tap';
 import { Rng } from '../../src/tensor/rng';
+import { quantizeEven } from '../../src/quant/even-grid';
 import {
-  applyGates, assignNearest, assignNearestEven, assignNearestReference, hardGates, levelsFromGaps, levelsFromGapsBackward, mergedLevels, softplus, softplusInverse,
+  applyGates, assignNearest, assignNearestReference, hardGates, levelsFromGaps, levelsFromGapsBackward, mergedLevels, softplus, softplusInverse,
 } from '../../src/quant/ddq-levels';
 
 /** Dense Kronecker product of square matrices (the thing the code must never build). */
@@ -118,11 +119,13 @@ t.test('fast assignments equal the binary-search reference on awkward level sets
     const a = new Int32Array(xs.length);
     const b = new Int32Array(xs.length);
     const c = new Int32Array(xs.length);
+    const values = new Float64Array(xs.length);
     assignNearest(xs, lv, a);
     assignNearestReference(xs, lv, b);
-    assignNearestEven(xs, lv, c);
+    quantizeEven(xs, lv, values, c);
     tt.same(Array.from(a), Array.from(b), `${lv.length} levels`);
     tt.same(Array.from(c), Array.from(b), `${lv.length} levels, even-spacing guess`);
+    tt.same(Array.from(values), Array.from(c, (j) => lv[j]), `${lv.length} levels, even-spacing values`);
   }
 });
 

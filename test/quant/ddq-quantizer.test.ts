@@ -3,7 +3,9 @@
 import t from 'tap';
 import { Tensor, Rng, gradcheck, sum, mul } from '../../src/index';
 import { DdqQuantizer, ddqQuantize, DdqQuantizeConfig } from '../../src/quant/ddq';
-import { applyGates, levelsFromGaps, sigmoid, softplusInverse } from '../../src/quant/ddq-levels';
+import { applyGates, levelsFromGaps, sigmoid, softplus, softplusInverse } from '../../src/quant/ddq-levels';
+import { levelSums, straightThrough } from '../../src/quant/level-sums';
+import { quantizeEvenReference } from '../../src/quant/even-grid';
 
 const rng = new Rng(5);
 const f64 = (values: Float64Array | number[], shape: number[]) => new Tensor(Float64Array.from(values), shape);
@@ -154,4 +156,46 @@ t.test('per-channel levels: each channel gets its own range', async (tt) => {
   tt.ok(Math.abs(y.data[0] - 0.1) < 0.01 && Math.abs(y.data[3] - 10) < 1e-6);
   tt.ok(Math.abs(q.levels(0)[15] - w.data[0]) < 1e-9 && Math.abs(q.levels(1)[15] - 10) < 1e-9);
   tt.ok(Math.abs(q.levels(0)[0] + w.data[0]) < 1e-9 && Math.abs(q.levels(1)[0] + 10) < 1e-9, 'symmetric ranges');
+});
+
+t.test('uniform grid backward: dx and the step gradient equal the plain straight-through pass and level sums, bit for bit', async (tt) => {
+  // The op skips reading x when the forward listed every outside element (none, a few, or more
+  // than it lists); the expected values come from the plain pieces.
+  for (const outsideShare of [0, 0.001, 0.5]) {
+    for (const [K, z] of [[8, 0], [8, 128], [4, 8]]) {
+      for (const wide of [false, true]) {
+        const n = 1 << K;
+        const size = 3001;
+        const stepRaw = softplusInverse(0.02);
+        const step = softplus(stepRaw);
+        const lo = -z * step;
+        const hi = (n - 1 - z) * step;
+        const xData = wide ? new Float64Array(size) : new Float32Array(size);
+        for (let i = 0; i < size; i++) {
+          xData[i] = rng.uniform() < outsideShare ? (rng.uniform() < 0.5 ? lo - 1 : hi + 1) : rng.uniform() < 0.3 ? 0 : lo + (hi - lo) * rng.uniform();
+        }
+        const x = new Tensor(xData, [size]);
+        x.requiresGrad = true;
+        const zero = f64([z], [1]);
+        const raw = f64([stepRaw], [1, 1]);
+        raw.requiresGrad = true;
+        const logits = f64(Array(K).fill(1), [K]);
+        const cfg: DdqQuantizeConfig = { grid: 'uniform', maxBits: K, groups: 1, relaxed: false, alpha: 0, gatesFrozen: true };
+        const y = ddqQuantize(x, zero, raw, logits, cfg);
+        const g = new Tensor(wide ? Float64Array.from({ length: size }, () => rng.normal()) : Float32Array.from({ length: size }, () => rng.normal()), [size]);
+        const [dx, , dRaw] = y.node!.backward(g, [true, false, true, false]);
+        const levels = Float64Array.from({ length: n }, (_, i) => (i - z) * step);
+        const expectedDx = wide ? new Float64Array(size) : new Float32Array(size);
+        straightThrough(xData, g.data, levels[0], levels[n - 1], expectedDx, 0, size);
+        const code = new Int32Array(size);
+        quantizeEvenReference(xData, levels, new Float64Array(size), code);
+        const sums = levelSums(code, g.data, 0, size, n);
+        let s = 0;
+        for (let i = 0; i < n; i++) s += (i - z) * sums[i];
+        const what = `outside ${outsideShare}, K=${K} z=${z} ${wide ? 'f64' : 'f32'}`;
+        tt.same(Array.from(dx!.data), Array.from(expectedDx), `dx: ${what}`);
+        tt.ok(Object.is(dRaw!.data[0], sigmoid(stepRaw) * s), `step gradient: ${what}`);
+      }
+    }
+  }
 });

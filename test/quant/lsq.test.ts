@@ -1,8 +1,11 @@
-// LSQ forward, step-size gradient and initialisation on hand-computed cases.
+// LSQ forward, step-size gradient and initialisation on hand-computed cases; the op's backward
+// (which reuses the forward's list of clamped elements) against the plain loops.
 import t from 'tap';
 import { Tensor, sum, mul } from '../../src/index';
 import { LsqQuantizer, lsqQuantize } from '../../src/quant/lsq';
 import { roundHalfEven, roundHalfAwayFromZero, roundHalfEvenSmall } from '../../src/quant/rounding';
+import { lsqInputGrad, lsqStepSum } from '../../src/quant/lsq-backward';
+import { Rng } from '../../src/tensor/rng';
 
 t.test('named rounding modes', async (tt) => {
   tt.same([2.5, 3.5, -2.5, -3.5, 2.9, -2.9, 0.5, -0.5, 1.2].map(roundHalfEven), [2, 4, -2, -4, 3, -3, 0, -0, 1]);
@@ -62,4 +65,45 @@ t.test('a step pushed through zero is projected back to a small positive value',
   q.projectStep();
   tt.ok(q.step.data[0] > 0.1, 'a healthy step is left alone');
   tt.equal(q.step.data[1], 1e-8);
+});
+
+t.test('forward values, and dx and ds against the plain loops, bit for bit, with none, a few or many clamped', async (tt) => {
+  const rng = new Rng(53);
+  for (const clampedShare of [0, 0.001, 0.5]) {
+    for (const [qn, qp, groups] of [[0, 255, 1], [128, 127, 1], [8, 7, 3]]) {
+      for (const wide of [false, true]) {
+        const size = 3003;
+        const per = size / groups;
+        const steps = Array.from({ length: groups }, () => 0.01 + 0.05 * rng.uniform());
+        const xData = wide ? new Float64Array(size) : new Float32Array(size);
+        for (let i = 0; i < size; i++) {
+          const s = steps[Math.floor(i / per)];
+          xData[i] = rng.uniform() < clampedShare ? (rng.uniform() < 0.5 ? -qn - 2 : qp + 2) * s : rng.uniform() < 0.3 ? 0 : (-qn + (qn + qp) * rng.uniform()) * s;
+        }
+        const x = new Tensor(xData, [size]);
+        x.requiresGrad = true;
+        const step = Tensor.fromArray(steps, { dtype: 'float64', requiresGrad: true });
+        const y = lsqQuantize(x, step, qn, qp, groups);
+        const g = new Tensor(wide ? Float64Array.from({ length: size }, () => rng.normal()) : Float32Array.from({ length: size }, () => rng.normal()), [size]);
+        // The forward (two elements at a time) against the one-line definition.
+        let same = true;
+        for (let i = 0; i < size; i++) {
+          const s = steps[Math.floor(i / per)];
+          const v = xData[i] / s;
+          const expected = (v >= -qn && v <= qp ? roundHalfEvenSmall(v) : v < -qn ? -qn : qp) * s;
+          if (!Object.is(y.data[i], wide ? expected : Math.fround(expected))) same = false;
+        }
+        tt.ok(same, `forward values: clamped ${clampedShare}, Q_N=${qn} Q_P=${qp}, ${groups} groups, ${wide ? 'f64' : 'f32'}`);
+        const [dx, ds] = y.node!.backward(g, [true, true]);
+        const expectedDx = wide ? new Float64Array(size) : new Float32Array(size);
+        const what = `clamped ${clampedShare}, Q_N=${qn} Q_P=${qp}, ${groups} groups, ${wide ? 'f64' : 'f32'}`;
+        for (let k = 0; k < groups; k++) {
+          lsqInputGrad(xData, g.data, steps[k], qn, qp, expectedDx, k * per, (k + 1) * per);
+          const expected = lsqStepSum(xData, g.data, steps[k], qn, qp, k * per, (k + 1) * per) * (1 / Math.sqrt(per * qp));
+          tt.ok(Object.is(ds!.data[k], expected), `ds[${k}]: ${what}`);
+        }
+        tt.same(Array.from(dx!.data), Array.from(expectedDx), `dx: ${what}`);
+      }
+    }
+  }
 });
