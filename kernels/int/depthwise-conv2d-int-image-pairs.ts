@@ -155,11 +155,11 @@ function correlate3x3ImagePairs(
         let v = Math.floor(hi * scale + K) | 0;
         v &= ~(v >> 31);
         v -= range;
-        out[at1] = (v & (v >> 31)) + range + qmin;
+        out[at1] = (v & (v >> 31)) + qmax;
         v = Math.floor((s - hi * L) * scale + K) | 0;
         v &= ~(v >> 31);
         v -= range;
-        out[at0] = (v & (v >> 31)) + range + qmin;
+        out[at0] = (v & (v >> 31)) + qmax;
       }
       continue;
     }
@@ -172,11 +172,11 @@ function correlate3x3ImagePairs(
       let v = Math.floor(hi * scale + K) | 0;
       v &= ~(v >> 31);
       v -= range;
-      out[at1] = (v & (v >> 31)) + range + qmin;
+      out[at1] = (v & (v >> 31)) + qmax;
       v = Math.floor((s - hi * L) * scale + K) | 0;
       v &= ~(v >> 31);
       v -= range;
-      out[at0] = (v & (v >> 31)) + range + qmin;
+      out[at0] = (v & (v >> 31)) + qmax;
     }
   }
 }
@@ -189,6 +189,8 @@ function correlate3x3ImagePairsPacked(
   const w0 = wc[wAt], w1 = wc[wAt + 1], w2 = wc[wAt + 2], w3 = wc[wAt + 3], w4 = wc[wAt + 4];
   const w5 = wc[wAt + 5], w6 = wc[wAt + 6], w7 = wc[wAt + 7], w8 = wc[wAt + 8];
   const range = qmax - qmin;
+  // Both lanes' clamped codes minus qmax, then qmax of both at once: + qmax·(1 + 2^26).
+  const QQ = qmax * (1 + L);
   for (let oy = 0; oy < outH; oy++) {
     const r0 = base + oy * strideH * rowWidth;
     const r1 = r0 + rowWidth;
@@ -207,11 +209,11 @@ function correlate3x3ImagePairsPacked(
         let v = Math.floor(hi * scale + K) | 0;
         v &= ~(v >> 31);
         v -= range;
-        const hiCode = (v & (v >> 31)) + range + qmin;
+        const hiCode = v & (v >> 31);
         v = Math.floor((s - hi * L) * scale + K) | 0;
         v &= ~(v >> 31);
         v -= range;
-        out[at + ox] = (v & (v >> 31)) + range + qmin + L * hiCode;
+        out[at + ox] = (v & (v >> 31)) + L * hiCode + QQ;
       }
       continue;
     }
@@ -224,11 +226,11 @@ function correlate3x3ImagePairsPacked(
       let v = Math.floor(hi * scale + K) | 0;
       v &= ~(v >> 31);
       v -= range;
-      const c1 = (v & (v >> 31)) + range + qmin;
+      const c1 = v & (v >> 31);
       v = Math.floor((s - hi * L) * scale + K) | 0;
       v &= ~(v >> 31);
       v -= range;
-      out[at + ox] = (v & (v >> 31)) + range + qmin + L * c1;
+      out[at + ox] = (v & (v >> 31)) + L * c1 + QQ;
     }
   }
 }
