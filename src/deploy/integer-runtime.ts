@@ -12,7 +12,8 @@
 // Fast kernels also pick storage per tensor (tensorLayouts): the input of depthwise layers (and
 // of a first conv on one input channel) is kept as image-pair planes, two images' codes per
 // float64 (kernels/int/image-pairs.ts), written so by the input quantization, a pointwise GEMM or
-// the previous plane kernel, so that every depthwise multiply serves two images; other plane
+// the previous plane kernel (for depth 8, the expand layers, a kernel with the depth written
+// out), so that every depthwise multiply serves two images; other plane
 // inputs are zero-point-bordered channel planes. Pointwise GEMMs with small sums (4-bit weights)
 // pack three output channels per double instead of two, and wide int32 outputs are clamped to
 // their reachable range so the fused kernels take their fast, folded output stage.
