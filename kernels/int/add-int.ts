@@ -73,7 +73,7 @@ function addIntUnchecked(
     let v = (Math.floor((va + vb) * so + 0.5) + low) | 0;
     v &= ~(v >> 31);
     v -= range;
-    out[i] = (v & (v >> 31)) + range + qmin;
+    out[i] = (v & (v >> 31)) + qmax;
   }
   return true;
 }

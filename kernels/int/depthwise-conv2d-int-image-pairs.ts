@@ -155,11 +155,31 @@ function correlate3x3ImagePairs(
         let v = Math.floor(hi * scale + K) | 0;
         v &= ~(v >> 31);
         v -= range;
-        out[at1] = (v & (v >> 31)) + range + qmin;
+        out[at1] = (v & (v >> 31)) + qmax;
         v = Math.floor((s - hi * L) * scale + K) | 0;
         v &= ~(v >> 31);
         v -= range;
-        out[at0] = (v & (v >> 31)) + range + qmin;
+        out[at0] = (v & (v >> 31)) + qmax;
+      }
+      continue;
+    }
+    if (strideW === 2) {
+      // Column 2·ox + 2 of this window is column 0 of the next one: 6 loads per output, not 9.
+      let a0 = src[r0], a1 = src[r1], a2 = src[r2];
+      for (let ox = 0, q = 0; ox < outW; ox++, q += 2, at0 += step, at1 += step) {
+        const b0 = src[r0 + q + 1], b1 = src[r1 + q + 1], b2 = src[r2 + q + 1];
+        const c0 = src[r0 + q + 2], c1 = src[r1 + q + 2], c2 = src[r2 + q + 2];
+        const s = a0 * w0 + b0 * w1 + c0 * w2 + a1 * w3 + b1 * w4 + c1 * w5 + a2 * w6 + b2 * w7 + c2 * w8;
+        a0 = c0; a1 = c1; a2 = c2;
+        const hi = s * INV_L + ROUNDER - ROUNDER;
+        let v = Math.floor(hi * scale + K) | 0;
+        v &= ~(v >> 31);
+        v -= range;
+        out[at1] = (v & (v >> 31)) + qmax;
+        v = Math.floor((s - hi * L) * scale + K) | 0;
+        v &= ~(v >> 31);
+        v -= range;
+        out[at0] = (v & (v >> 31)) + qmax;
       }
       continue;
     }
@@ -172,11 +192,11 @@ function correlate3x3ImagePairs(
       let v = Math.floor(hi * scale + K) | 0;
       v &= ~(v >> 31);
       v -= range;
-      out[at1] = (v & (v >> 31)) + range + qmin;
+      out[at1] = (v & (v >> 31)) + qmax;
       v = Math.floor((s - hi * L) * scale + K) | 0;
       v &= ~(v >> 31);
       v -= range;
-      out[at0] = (v & (v >> 31)) + range + qmin;
+      out[at0] = (v & (v >> 31)) + qmax;
     }
   }
 }
@@ -189,6 +209,8 @@ function correlate3x3ImagePairsPacked(
   const w0 = wc[wAt], w1 = wc[wAt + 1], w2 = wc[wAt + 2], w3 = wc[wAt + 3], w4 = wc[wAt + 4];
   const w5 = wc[wAt + 5], w6 = wc[wAt + 6], w7 = wc[wAt + 7], w8 = wc[wAt + 8];
   const range = qmax - qmin;
+  // Both lanes' clamped codes minus qmax, then qmax of both at once: + qmax·(1 + 2^26).
+  const QQ = qmax * (1 + L);
   for (let oy = 0; oy < outH; oy++) {
     const r0 = base + oy * strideH * rowWidth;
     const r1 = r0 + rowWidth;
@@ -207,11 +229,11 @@ function correlate3x3ImagePairsPacked(
         let v = Math.floor(hi * scale + K) | 0;
         v &= ~(v >> 31);
         v -= range;
-        const hiCode = (v & (v >> 31)) + range + qmin;
+        const hiCode = v & (v >> 31);
         v = Math.floor((s - hi * L) * scale + K) | 0;
         v &= ~(v >> 31);
         v -= range;
-        out[at + ox] = (v & (v >> 31)) + range + qmin + L * hiCode;
+        out[at + ox] = (v & (v >> 31)) + L * hiCode + QQ;
       }
       continue;
     }
@@ -224,11 +246,11 @@ function correlate3x3ImagePairsPacked(
       let v = Math.floor(hi * scale + K) | 0;
       v &= ~(v >> 31);
       v -= range;
-      const c1 = (v & (v >> 31)) + range + qmin;
+      const c1 = v & (v >> 31);
       v = Math.floor((s - hi * L) * scale + K) | 0;
       v &= ~(v >> 31);
       v -= range;
-      out[at + ox] = (v & (v >> 31)) + range + qmin + L * c1;
+      out[at + ox] = (v & (v >> 31)) + L * c1 + QQ;
     }
   }
 }

@@ -217,7 +217,7 @@ function correlate3x3Requantize(
         let v = Math.floor(s * scale + K) | 0;
         v &= ~(v >> 31);
         v -= range;
-        out[at] = (v & (v >> 31)) + range + qmin;
+        out[at] = (v & (v >> 31)) + qmax;
       }
       continue;
     }
@@ -229,7 +229,7 @@ function correlate3x3Requantize(
       let v = Math.floor(s * scale + K) | 0;
       v &= ~(v >> 31);
       v -= range;
-      out[at] = (v & (v >> 31)) + range + qmin;
+      out[at] = (v & (v >> 31)) + qmax;
     }
   }
 }
@@ -267,11 +267,11 @@ function correlate3x3PairRequantize(
         let v = Math.floor((s - hi * LANE) * scale0 + K0) | 0;
         v &= ~(v >> 31);
         v -= range;
-        out[at0] = (v & (v >> 31)) + range + qmin;
+        out[at0] = (v & (v >> 31)) + qmax;
         v = Math.floor(hi * scale1 + K1) | 0;
         v &= ~(v >> 31);
         v -= range;
-        out[at1] = (v & (v >> 31)) + range + qmin;
+        out[at1] = (v & (v >> 31)) + qmax;
       }
       continue;
     }
@@ -284,11 +284,11 @@ function correlate3x3PairRequantize(
       let v = Math.floor((s - hi * LANE) * scale0 + K0) | 0;
       v &= ~(v >> 31);
       v -= range;
-      out[at0] = (v & (v >> 31)) + range + qmin;
+      out[at0] = (v & (v >> 31)) + qmax;
       v = Math.floor(hi * scale1 + K1) | 0;
       v &= ~(v >> 31);
       v -= range;
-      out[at1] = (v & (v >> 31)) + range + qmin;
+      out[at1] = (v & (v >> 31)) + qmax;
     }
   }
 }

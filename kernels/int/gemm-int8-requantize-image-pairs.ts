@@ -66,6 +66,8 @@ export function gemmInt8RequantizeImagePairs(
   const K = FOLDED;
   const { scale, qmin, qmax } = plan;
   const range = qmax - qmin;
+  // The full tiles add qmax to both lanes at once: codes minus qmax, then + qmax·(1 + 2^26).
+  const QQ = qmax * (1 + L);
   for (let i = 0; i < pixels; i += 2) {
     const two = pixels - i > 1;
     // Rows: (pixel i, image b), (i, b + 1), (i + 1, b), (i + 1, b + 1); a lone last pixel
@@ -109,16 +111,16 @@ export function gemmInt8RequantizeImagePairs(
           const cc = j * column;
           let v = Math.floor((s00 - h00 * S) * sc + kc) | 0;
           v &= ~(v >> 31); v -= range;
-          const c0 = (v & (v >> 31)) + range + qmin;
+          const c0 = v & (v >> 31);
           v = Math.floor((s10 - h10 * S) * sc + kc) | 0;
           v &= ~(v >> 31); v -= range;
-          out[o0 + cc] = c0 + L * ((v & (v >> 31)) + range + qmin);
+          out[o0 + cc] = c0 + L * (v & (v >> 31)) + QQ;
           v = Math.floor((s20 - h20 * S) * sc + kc) | 0;
           v &= ~(v >> 31); v -= range;
-          const c2 = (v & (v >> 31)) + range + qmin;
+          const c2 = v & (v >> 31);
           v = Math.floor((s30 - h30 * S) * sc + kc) | 0;
           v &= ~(v >> 31); v -= range;
-          out[o1 + cc] = c2 + L * ((v & (v >> 31)) + range + qmin);
+          out[o1 + cc] = c2 + L * (v & (v >> 31)) + QQ;
         }
         {
           const c = j + 1;
@@ -126,16 +128,16 @@ export function gemmInt8RequantizeImagePairs(
           const cc = c * column;
           let v = Math.floor(h00 * sc + kc) | 0;
           v &= ~(v >> 31); v -= range;
-          const c0 = (v & (v >> 31)) + range + qmin;
+          const c0 = v & (v >> 31);
           v = Math.floor(h10 * sc + kc) | 0;
           v &= ~(v >> 31); v -= range;
-          out[o0 + cc] = c0 + L * ((v & (v >> 31)) + range + qmin);
+          out[o0 + cc] = c0 + L * (v & (v >> 31)) + QQ;
           v = Math.floor(h20 * sc + kc) | 0;
           v &= ~(v >> 31); v -= range;
-          const c2 = (v & (v >> 31)) + range + qmin;
+          const c2 = v & (v >> 31);
           v = Math.floor(h30 * sc + kc) | 0;
           v &= ~(v >> 31); v -= range;
-          out[o1 + cc] = c2 + L * ((v & (v >> 31)) + range + qmin);
+          out[o1 + cc] = c2 + L * (v & (v >> 31)) + QQ;
         }
         {
           const c = j + 2;
@@ -143,16 +145,16 @@ export function gemmInt8RequantizeImagePairs(
           const cc = c * column;
           let v = Math.floor((s01 - h01 * S) * sc + kc) | 0;
           v &= ~(v >> 31); v -= range;
-          const c0 = (v & (v >> 31)) + range + qmin;
+          const c0 = v & (v >> 31);
           v = Math.floor((s11 - h11 * S) * sc + kc) | 0;
           v &= ~(v >> 31); v -= range;
-          out[o0 + cc] = c0 + L * ((v & (v >> 31)) + range + qmin);
+          out[o0 + cc] = c0 + L * (v & (v >> 31)) + QQ;
           v = Math.floor((s21 - h21 * S) * sc + kc) | 0;
           v &= ~(v >> 31); v -= range;
-          const c2 = (v & (v >> 31)) + range + qmin;
+          const c2 = v & (v >> 31);
           v = Math.floor((s31 - h31 * S) * sc + kc) | 0;
           v &= ~(v >> 31); v -= range;
-          out[o1 + cc] = c2 + L * ((v & (v >> 31)) + range + qmin);
+          out[o1 + cc] = c2 + L * (v & (v >> 31)) + QQ;
         }
         {
           const c = j + 3;
@@ -160,16 +162,16 @@ export function gemmInt8RequantizeImagePairs(
           const cc = c * column;
           let v = Math.floor(h01 * sc + kc) | 0;
           v &= ~(v >> 31); v -= range;
-          const c0 = (v & (v >> 31)) + range + qmin;
+          const c0 = v & (v >> 31);
           v = Math.floor(h11 * sc + kc) | 0;
           v &= ~(v >> 31); v -= range;
-          out[o0 + cc] = c0 + L * ((v & (v >> 31)) + range + qmin);
+          out[o0 + cc] = c0 + L * (v & (v >> 31)) + QQ;
           v = Math.floor(h21 * sc + kc) | 0;
           v &= ~(v >> 31); v -= range;
-          const c2 = (v & (v >> 31)) + range + qmin;
+          const c2 = v & (v >> 31);
           v = Math.floor(h31 * sc + kc) | 0;
           v &= ~(v >> 31); v -= range;
-          out[o1 + cc] = c2 + L * ((v & (v >> 31)) + range + qmin);
+          out[o1 + cc] = c2 + L * (v & (v >> 31)) + QQ;
         }
         continue;
       }

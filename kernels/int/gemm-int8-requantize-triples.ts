@@ -161,19 +161,19 @@ export function gemmInt8RequantizeTriples(
           let v = Math.floor((r00 - h001 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro0 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro0 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((r10 - h101 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro1 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro1 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((r20 - h201 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro2 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro2 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((r30 - h301 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro3 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro3 + cc] = (v & (v >> 31)) + qmax;
         }
         {
           const c = j + 1;
@@ -182,19 +182,19 @@ export function gemmInt8RequantizeTriples(
           let v = Math.floor((h001) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro0 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro0 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((h101) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro1 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro1 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((h201) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro2 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro2 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((h301) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro3 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro3 + cc] = (v & (v >> 31)) + qmax;
         }
         {
           const c = j + 2;
@@ -203,19 +203,19 @@ export function gemmInt8RequantizeTriples(
           let v = Math.floor((h002) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro0 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro0 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((h102) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro1 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro1 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((h202) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro2 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro2 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((h302) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro3 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro3 + cc] = (v & (v >> 31)) + qmax;
         }
         {
           const c = j + 3;
@@ -224,19 +224,19 @@ export function gemmInt8RequantizeTriples(
           let v = Math.floor((r01 - h011 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro0 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro0 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((r11 - h111 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro1 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro1 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((r21 - h211 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro2 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro2 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((r31 - h311 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro3 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro3 + cc] = (v & (v >> 31)) + qmax;
         }
         {
           const c = j + 4;
@@ -245,19 +245,19 @@ export function gemmInt8RequantizeTriples(
           let v = Math.floor((h011) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro0 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro0 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((h111) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro1 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro1 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((h211) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro2 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro2 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((h311) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro3 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro3 + cc] = (v & (v >> 31)) + qmax;
         }
         {
           const c = j + 5;
@@ -266,19 +266,19 @@ export function gemmInt8RequantizeTriples(
           let v = Math.floor((h012) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro0 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro0 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((h112) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro1 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro1 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((h212) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro2 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro2 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((h312) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro3 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro3 + cc] = (v & (v >> 31)) + qmax;
         }
         continue;
       }

@@ -169,19 +169,19 @@ export function gemmInt8Requantize(
           let v = Math.floor((s00 - h00 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro0 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro0 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((s10 - h10 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro1 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro1 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((s20 - h20 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro2 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro2 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((s30 - h30 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro3 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro3 + cc] = (v & (v >> 31)) + qmax;
         }
         {
           const c = j + 1;
@@ -190,19 +190,19 @@ export function gemmInt8Requantize(
           let v = Math.floor((h00) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro0 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro0 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((h10) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro1 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro1 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((h20) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro2 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro2 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((h30) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro3 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro3 + cc] = (v & (v >> 31)) + qmax;
         }
         {
           const c = j + 2;
@@ -211,19 +211,19 @@ export function gemmInt8Requantize(
           let v = Math.floor((s01 - h01 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro0 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro0 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((s11 - h11 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro1 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro1 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((s21 - h21 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro2 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro2 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((s31 - h31 * S) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro3 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro3 + cc] = (v & (v >> 31)) + qmax;
         }
         {
           const c = j + 3;
@@ -232,19 +232,19 @@ export function gemmInt8Requantize(
           let v = Math.floor((h01) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro0 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro0 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((h11) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro1 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro1 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((h21) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro2 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro2 + cc] = (v & (v >> 31)) + qmax;
           v = Math.floor((h31) * sc + kc) | 0;
           v &= ~(v >> 31);
           v -= range;
-          out[ro3 + cc] = (v & (v >> 31)) + range + qmin;
+          out[ro3 + cc] = (v & (v >> 31)) + qmax;
         }
         continue;
       }
@@ -271,7 +271,7 @@ export function gemmInt8Requantize(
             let v = (Math.floor((TILE[4 * q + r] + b) * sc + ad) + lo) | 0;
             v &= ~(v >> 31);
             v -= range;
-            out[at] = (v & (v >> 31)) + range + qmin;
+            out[at] = (v & (v >> 31)) + qmax;
           }
         } else {
           const off = offset[c];

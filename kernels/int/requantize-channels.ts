@@ -83,7 +83,7 @@ export function requantizeChannels(
           v &= ~(v >> 31);
           v -= range;
           v &= v >> 31;
-          out[o0 + j] = v + range + qmin;
+          out[o0 + j] = v + qmax;
         } else {
           const v = rescaleWithFraction(x, multiplier[j], shift[j], fraction[j]) + offset[j];
           out[o0 + j] = v < qmin ? qmin : v > qmax ? qmax : v;

@@ -12,7 +12,8 @@
 // Fast kernels also pick storage per tensor (tensorLayouts): the input of depthwise layers (and
 // of a first conv on one input channel) is kept as image-pair planes, two images' codes per
 // float64 (kernels/int/image-pairs.ts), written so by the input quantization, a pointwise GEMM or
-// the previous plane kernel, so that every depthwise multiply serves two images; other plane
+// the previous plane kernel (for depth 8, the expand layers, a kernel with the depth written
+// out), so that every depthwise multiply serves two images; other plane
 // inputs are zero-point-bordered channel planes. Pointwise GEMMs with small sums (4-bit weights)
 // pack three output channels per double instead of two, and wide int32 outputs are clamped to
 // their reachable range so the fused kernels take their fast, folded output stage.
@@ -42,6 +43,7 @@ import { depthwiseConv2dIntRequantize, layoutSize, type PlaneLayout } from '../.
 import { gemmInt8Requantize, prepackInt8Requantize, REQUANTIZE_MAX_K, type OutputStrides } from '../../kernels/int/gemm-int8-requantize';
 import { reachableRange } from '../../kernels/int/reachable-range';
 import { gemmInt8RequantizeImagePairs } from '../../kernels/int/gemm-int8-requantize-image-pairs';
+import { gemmInt8RequantizeImagePairsK8 } from '../../kernels/int/gemm-int8-requantize-image-pairs-k8';
 import { depthwiseConv2dIntImagePairs } from '../../kernels/int/depthwise-conv2d-int-image-pairs';
 import { IMAGE_PAIR_LANE, imagePairsSize, fromImagePairs } from '../../kernels/int/image-pairs';
 import { fitsTriples, gemmInt8RequantizeTriples, prepackInt8RequantizeTriples } from '../../kernels/int/gemm-int8-requantize-triples';
@@ -512,6 +514,8 @@ export class IntegerRuntime {
           const panels = prepackInt8Requantize(values, cOut, K);
           const P = outH * outW;
           const planeSize = (outH + 2 * oph) * (outW + 2 * opw);
+          // Depth 8 (expand layers after an 8-channel projection): the unrolled kernel.
+          const pairsGemm = K === 8 ? gemmInt8RequantizeImagePairsK8 : gemmInt8RequantizeImagePairs;
           const rowsPerCall = Math.max(1, Math.floor(Math.max(8, Math.floor(BLOCK_ELEMENTS / Math.max(cOut, K))) / outW)) * outW;
           return (batch) => {
             const x = buf(op.input) as Uint8Array;
@@ -521,7 +525,7 @@ export class IntegerRuntime {
               for (let r = 0; r < P; r += rowsPerCall) {
                 const rows = Math.min(rowsPerCall, P - r);
                 const start = (b >> 1) * cOut * planeSize + (r / outW + oph) * (outW + 2 * opw) + opw;
-                gemmInt8RequantizeImagePairs(rows, x, (b * P + r) * K, (b1 * P + r) * K, panels, plan, out, { start, column: planeSize, wrap: outW, gap: 2 * opw });
+                pairsGemm(rows, x, (b * P + r) * K, (b1 * P + r) * K, panels, plan, out, { start, column: planeSize, wrap: outW, gap: 2 * opw });
               }
             }
           };
