@@ -24,6 +24,7 @@ import * as fs from 'fs';
 import { writeFileAtomic } from '../../datasets/atomic-write';
 import type { IntegerModel } from './int-graph';
 import { validateModel } from './validate-model';
+import { hostOrderBuffer, littleEndianBytes } from '../io/byte-order';
 
 export const MODEL_MAGIC = 'DDQMODEL';
 export const MODEL_FORMAT_VERSION = 1;
@@ -58,11 +59,8 @@ function storedType(type: ArrayType, a: BlobArray): ArrayType {
   return lo >= -128 && hi <= 127 ? 'int8' : lo >= -32768 && hi <= 32767 ? 'int16' : 'int32';
 }
 
-const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /** The model as file bytes (validated first, so a bad model is never written). */
 export function encodeModel(model: IntegerModel): Uint8Array {
-  if (!littleEndian) throw new Error('encodeModel: this host is big-endian; model files are little-endian and conversion is not implemented');
   validateModel(model, 'encodeModel');
   const arrays: { data: BlobArray; stored: ArrayType }[] = [];
   const blobs: BlobEntry[] = [];
@@ -88,7 +86,7 @@ export function encodeModel(model: IntegerModel): Uint8Array {
   let at = MODEL_PREAMBLE_BYTES + header.length;
   for (const { data, stored } of arrays) {
     const bytes = stored === typeOf(data) ? data : CTOR[stored].from(data as ArrayLike<number>);
-    out.set(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), at);
+    out.set(littleEndianBytes(bytes), at);
     at += bytes.byteLength;
   }
   createHash('sha256').update(out.subarray(0, total - MODEL_CHECKSUM_BYTES)).digest().copy(out, total - MODEL_CHECKSUM_BYTES);
@@ -138,8 +136,7 @@ export function decodeModel(bytes: Uint8Array, source = 'model'): IntegerModel {
     if (!Number.isInteger(length) || length < 0 || offset + length * BYTES[stored] > payloadBytes) {
       fail(`blob ${i}: ${length} ${stored} values at offset ${offset} do not fit in the ${payloadBytes}-byte payload`);
     }
-    // Copy into a fresh, aligned buffer the typed array can own.
-    const raw = new Uint8Array(buf.subarray(base + offset, base + offset + length * BYTES[stored])).buffer;
+    const raw = hostOrderBuffer(buf.subarray(base + offset, base + offset + length * BYTES[stored]), BYTES[stored]);
     const values = new CTOR[stored](raw);
     offset += length * BYTES[stored];
     return type === stored ? values : CTOR[type].from(values as ArrayLike<number>);

@@ -19,6 +19,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import { writeFileAtomic } from '../../datasets/atomic-write';
+import { hostOrderBuffer, littleEndianBytes } from './byte-order';
 
 export const CHECKPOINT_MAGIC = 'DDQCKPT\0';
 export const CHECKPOINT_VERSION = 1;
@@ -61,17 +62,8 @@ function dtypeOfArray(a: TensorArray): TensorDtype {
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 const product = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
 
-// Typed arrays use the host's byte order; the format is little-endian. Every platform Node runs
-// on today is little-endian, so refuse clearly rather than convert on the rare exception.
-const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-function checkHost(fn: string): void {
-  if (!littleEndian) throw new Error(`${fn}: this host is big-endian; checkpoints are little-endian and conversion is not implemented`);
-}
-
 /** The checkpoint as bytes (what saveCheckpoint writes). */
 export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
-  checkHost('encodeCheckpoint');
   const table: TableEntry[] = [];
   const arrays: TensorArray[] = [];
   let payload = 0;
@@ -98,7 +90,7 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
   const base = PREAMBLE + headerBytes;
   table.forEach((entry, i) => {
     const a = arrays[i];
-    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), base + entry.offset);
+    out.set(littleEndianBytes(a), base + entry.offset);
   });
   createHash('sha256').update(out.subarray(0, total - CHECKSUM)).digest().copy(out, total - CHECKSUM);
   return out;
@@ -106,7 +98,6 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
 
 /** Parse and validate checkpoint bytes; `source` (usually the file name) appears in errors. */
 export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Checkpoint {
-  checkHost('decodeCheckpoint');
   const fail = (why: string): never => {
     throw new Error(`loadCheckpoint: ${source}: ${why}`);
   };
@@ -151,8 +142,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
     if (!Number.isInteger(offset) || offset < 0 || offset % 8 !== 0 || offset + n * size > payloadBytes) {
       fail(`tensor '${name}': ${n} ${dtype} values at offset ${offset} do not fit in the ${payloadBytes}-byte payload`);
     }
-    // slice() copies into a fresh, aligned buffer the typed array can own.
-    const raw = buf.buffer.slice(buf.byteOffset + base + offset, buf.byteOffset + base + offset + n * size);
+    const raw = hostOrderBuffer(buf.subarray(base + offset, base + offset + n * size), size);
     const data = dtype === 'float32' ? new Float32Array(raw) : dtype === 'float64' ? new Float64Array(raw) : new Int32Array(raw);
     tensors.set(name, { shape, data });
   }
