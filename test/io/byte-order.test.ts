@@ -38,7 +38,7 @@ for (const [kind, make] of Object.entries(arrays) as [keyof typeof arrays, () =>
     // A big-endian host holds the big-endian bytes in memory: simulate that memory with
     // DataView and ask for the little-endian file bytes, and back.
     const be = dataViewBytes(kind, false);
-    const beHost = new (a.constructor as new (b: ArrayBuffer) => typeof a)(be.buffer);
+    const beHost = new (a.constructor as new (b: ArrayBuffer) => typeof a)(be.buffer as ArrayBuffer);
     tt.same([...littleEndianBytes(beHost, false)], [...le], 'big-endian host: elements reversed into file order');
     tt.same([...new Uint8Array(hostOrderBuffer(le, a.BYTES_PER_ELEMENT, false))], [...be], 'big-endian host: file order reversed into host order');
   });
