@@ -66,6 +66,21 @@ type Buffer = Uint8Array | Int32Array | Float64Array;
 /** Accumulator elements per row block of a GEMM (64 KB of int32). */
 const BLOCK_ELEMENTS = 16384;
 
+/** The code of input element i: x[i]/scale rounded (ties up, or to even as LSQ does), plus the zero point, clamped. */
+function inputCode(x: Float32Array, i: number, inv: number, ties: 'up' | 'even', z: number, qmin: number, qmax: number): number {
+  const v = x[i] * inv;
+  if (v !== v) throw new Error(`IntegerRuntime.run: input value ${i} is NaN`);
+  let q = Math.floor(v + 0.5);
+  if (ties === 'even' && q - v === 0.5 && (q & 1) !== 0) q--;
+  q += z;
+  return q < qmin ? qmin : q > qmax ? qmax : q;
+}
+
+/** Index of pixel p of plane `plane` (h x w) in planes padded by (ph, pw) on each side. */
+function paddedOffset(plane: number, p: number, h: number, w: number, ph: number, pw: number): number {
+  return (plane * (h + 2 * ph) + Math.floor(p / w) + ph) * (w + 2 * pw) + (p % w) + pw;
+}
+
 /** The int8 weight values [rows][cols] of packed weights (the decode a kernel does in registers). */
 export function decodeWeights(w: PackedWeights): Int8Array {
   const total = w.rows * w.cols;
@@ -420,14 +435,8 @@ export class IntegerRuntime {
               const lane = (b & 1) === 1 ? IMAGE_PAIR_LANE : b + 1 < batch ? 1 : 1 + IMAGE_PAIR_LANE;
               for (let c = 0; c < C; c++) {
                 for (let p = 0; p < H * W; p++) {
-                  const i = (b * C + c) * H * W + p;
-                  const v = x[i] * inv;
-                  if (v !== v) throw new Error(`IntegerRuntime.run: input value ${i} is NaN`);
-                  let q = Math.floor(v + 0.5);
-                  if (ties === 'even' && q - v === 0.5 && (q & 1) !== 0) q--;
-                  q += z;
-                  const o = (((b >> 1) * C + c) * (H + 2 * ph) + Math.floor(p / W) + ph) * (W + 2 * pw) + (p % W) + pw;
-                  const code = q < qmin ? qmin : q > qmax ? qmax : q;
+                  const code = inputCode(x, (b * C + c) * H * W + p, inv, ties, z, qmin, qmax);
+                  const o = paddedOffset((b >> 1) * C + c, p, H, W, ph, pw);
                   if ((b & 1) === 0) out[o] = code * lane;
                   else out[o] += code * lane;
                 }
@@ -440,15 +449,8 @@ export class IntegerRuntime {
           for (let b = 0; b < batch; b++) {
             for (let c = 0; c < C; c++) {
               for (let p = 0; p < H * W; p++) {
-                const i = (b * C + c) * H * W + p;
-                const v = x[i] * inv;
-                if (v !== v) throw new Error(`IntegerRuntime.run: input value ${i} is NaN`);
-                let q = Math.floor(v + 0.5);
-                if (ties === 'even' && q - v === 0.5 && (q & 1) !== 0) q--;
-                q += z;
-                const o = layout.kind === 'nhwc' ? (b * H * W + p) * C + c
-                  : ((b * C + c) * (H + 2 * ph) + Math.floor(p / W) + ph) * (W + 2 * pw) + (p % W) + pw;
-                out[o] = q < qmin ? qmin : q > qmax ? qmax : q;
+                const o = layout.kind === 'nhwc' ? (b * H * W + p) * C + c : paddedOffset(b * C + c, p, H, W, ph, pw);
+                out[o] = inputCode(x, (b * C + c) * H * W + p, inv, ties, z, qmin, qmax);
               }
             }
           }
