@@ -9,7 +9,6 @@
 // penalty, so the training signal still decides which layers get the bits.
 import type { Module } from '../nn/module';
 import { quantizedLayers } from './quantize';
-import type { QuantizedLayer } from './quantized-layers';
 import { DdqQuantizer } from './ddq';
 
 export interface BudgetTarget {
@@ -26,7 +25,6 @@ export interface BitChange {
 
 interface Candidate {
   name: string;
-  layer: QuantizedLayer;
   q: DdqQuantizer;
   /** Weight (memory) or MACs x activation bits (bitops) per weight bit. */
   cost: number;
@@ -45,7 +43,7 @@ export function fitToBudget(model: Module, budget: BudgetTarget): BitChange[] {
     const cost = budget.kind === 'memory' ? layer.weight.size : layer.macsPerSample * layer.inputQuantizer.bits();
     if (budget.kind === 'bitops' && !(layer.macsPerSample > 0)) throw new Error('fitToBudget: BitOPs need MAC counts; pass inputShape to quantize()');
     const share = budget.kind === 'memory' ? layer.weight.size : layer.macsPerSample;
-    candidates.push({ name, layer, q, cost, share, logits: Float64Array.from(q.gateLogits.data) });
+    candidates.push({ name, q, cost, share, logits: Float64Array.from(q.gateLogits.data) });
   }
   if (candidates.length === 0) return [];
   // As in the budget penalty (budget.ts): the target times the layers' weights or MACs.
