@@ -99,6 +99,7 @@ export function buildNetwork(s: TrainSettings, data: DataInfo, rng: Rng, init?: 
       alpha: s.ddqAlpha,
       // A checkpoint from before --ddq-levels has no setting: it trained free float levels.
       int8Levels: s.ddqLevels === 'int8',
+      fitLevels: s.ddqLevelStart === 'fit',
       inputShape: [data.channels, data.height, data.width],
     });
   }

@@ -62,6 +62,8 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'ddq-alpha', type: 'float', min: 0, default: 0, help: 'ddq: gradient-correction weight α' },
   { name: 'ddq-levels', type: 'enum', values: ['int8', 'float'], default: 'int8',
     help: 'ddq, ddq-fixed: train weight levels on the int8 codebook grid the integer model\nstores them on (exact export), or as free floats' },
+  { name: 'ddq-level-start', type: 'enum', values: ['fit', 'uniform'], default: 'fit',
+    help: 'ddq, ddq-fixed: weight levels below 8 bits start from the Lloyd-Max levels of the\nweights (ddq: refitted when gates freeze), or from a uniform grid on ±max|w|' },
   { name: 'init', type: 'string', valueName: 'checkpoint', help: 'start from the weights of a full-precision checkpoint of the same net and data' },
 
   { section: 'Run', name: 'epochs', type: 'int', min: 1, default: 10, help: 'epochs to train' },
@@ -133,6 +135,8 @@ export interface TrainSettings {
   evalEvery: number;
   /** Absent in checkpoints written before the option existed: those trained free float levels. */
   ddqLevels: 'int8' | 'float';
+  /** Absent in checkpoints written before the option existed: those started from the uniform grid. */
+  ddqLevelStart: 'fit' | 'uniform';
   init: string;
   [option: string]: OptionValue;
 }
@@ -173,7 +177,9 @@ function checkRelevant(args: ParsedArgs): void {
   if (quant !== 'ddq') {
     for (const name of ddqOnly) if (args.has(name)) throw new UsageError(`--${name} applies to --quant ddq only`);
   }
-  if (quant !== 'ddq' && quant !== 'ddq-fixed' && args.has('ddq-levels')) throw new UsageError('--ddq-levels applies to --quant ddq or ddq-fixed only');
+  for (const name of ['ddq-levels', 'ddq-level-start']) {
+    if (quant !== 'ddq' && quant !== 'ddq-fixed' && args.has(name)) throw new UsageError(`--${name} applies to --quant ddq or ddq-fixed only`);
+  }
   if (quant === 'none') {
     for (const name of ['wbits', 'abits', 'edge-bits', 'per-channel']) if (args.has(name)) throw new UsageError(`--${name} needs --quant ddq, ddq-fixed or lsq`);
   }
@@ -184,11 +190,15 @@ function checkRelevant(args: ParsedArgs): void {
   }
 }
 
+/** What runs did before these options existed (their checkpoints have no setting). */
+const BEFORE_OPTION_EXISTED: { ddqLevels: TrainSettings['ddqLevels']; ddqLevelStart: TrainSettings['ddqLevelStart'] } = { ddqLevels: 'float', ddqLevelStart: 'uniform' };
+
 /** The saved settings, with the explicitly given options checked against them. */
 function settingsForResume(args: ParsedArgs, saved: TrainSettings, file: string): TrainSettings {
   const given = args.all();
-  // Options added after the checkpoint was written take their defaults.
-  const s = { ...settingsFromArgs(parseArgs(TRAIN_SPEC, [])), ...saved };
+  // Options added after the checkpoint was written take their defaults, except those whose
+  // default changed what training does: a run resumes as it started.
+  const s: TrainSettings = { ...settingsFromArgs(parseArgs(TRAIN_SPEC, [])), ...BEFORE_OPTION_EXISTED, ...saved };
   for (const name of args.given) {
     if (SESSION_OPTIONS.has(name)) continue;
     const key = camelCase(name);
@@ -224,6 +234,7 @@ export function buildRun(s: TrainSettings, data: DataInfo, modelRng: Rng, batche
     weightDecay: s.weightDecay,
     gateLr: s.gateLr,
     gateEpochs: s.quant === 'ddq' ? s.gateEpochs : Infinity,
+    refitLevels: s.ddqLevelStart === 'fit',
     budget: s.quant === 'ddq' && s.budgetBits > 0
       ? { kind: 'memory', target: s.budgetBits, weight: s.budgetWeight, under: s.budgetUnder ?? 0.25, from: 8, annealSteps: Math.round(s.budgetAnneal * s.gateEpochs * batchesPerEpoch) }
       : undefined,

@@ -115,6 +115,29 @@ export function mergedLevels(q: Float64Array, bits: number): Float64Array {
   return out;
 }
 
+/**
+ * Full-resolution levels (n of them) whose merged levels at log2(merged.length) bits are exactly
+ * `merged` (sorted ascending): block j is spread evenly and symmetrically around merged[j], so its
+ * mean is merged[j], with a spacing small enough that blocks never overlap (a quarter of the
+ * narrowest gap between merged levels, shared over the block). Equal merged levels are first
+ * pulled apart by a tiny step, since the levels must stay strictly increasing (softplus gaps).
+ */
+export function fineLevelsWithBlockMeans(merged: Float64Array, n: number): Float64Array {
+  const k = merged.length;
+  const block = n / k;
+  if (!Number.isInteger(block) || block < 1 || (k & (k - 1)) !== 0) throw new Error(`fineLevelsWithBlockMeans: ${k} merged levels do not split ${n} levels into blocks`);
+  const target = Float64Array.from(merged);
+  const span = Math.max(target[k - 1] - target[0], Math.abs(target[0]), 1e-6);
+  const minGap = span * 1e-6;
+  for (let j = 1; j < k; j++) if (!(target[j] - target[j - 1] >= minGap)) target[j] = target[j - 1] + minGap;
+  let narrowest = Infinity;
+  for (let j = 1; j < k; j++) narrowest = Math.min(narrowest, target[j] - target[j - 1]);
+  const step = k > 1 ? narrowest / (4 * block) : span / n;
+  const out = new Float64Array(n);
+  for (let j = 0; j < k; j++) for (let i = 0; i < block; i++) out[j * block + i] = target[j] + (i - (block - 1) / 2) * step;
+  return out;
+}
+
 /** Midpoints between neighbouring sorted levels: x belongs to level j when mid[j-1] <= x < mid[j]. */
 export function midpoints(levels: Float64Array): Float64Array {
   const mid = new Float64Array(Math.max(0, levels.length - 1));

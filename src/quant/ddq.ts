@@ -19,9 +19,11 @@ import { Tensor } from '../tensor/tensor';
 import { customOp } from '../ops/custom-op';
 import { Module } from '../nn/module';
 import {
-  applyGates, assignNearest, bitsOf, hardGates, levelsFromGaps, levelsFromGapsBackward, mergedLevels, sigmoid, softplus, softplusInverse,
+  applyGates, assignNearest, bitsOf, fineLevelsWithBlockMeans, hardGates, levelsFromGaps, levelsFromGapsBackward, mergedLevels, sigmoid, softplus, softplusInverse,
 } from './ddq-levels';
 import { int8Codebook, type Int8Codebook } from './int8-codebook';
+import { lloydMaxLevels } from './lloyd-max';
+import { fitUniformStep } from './fit-step';
 import { quantizeEven } from './even-grid';
 import { levelSums, straightThrough, straightThroughWithLevelSums } from './level-sums';
 
@@ -47,6 +49,12 @@ export interface DdqOptions {
    * as the integer model stores them; default true. false: free float levels (as in the paper).
    */
   int8Levels?: boolean;
+  /**
+   * Below 8 bits, start from levels fitted to the data (fitLevels: Lloyd-Max weight levels, the
+   * least-squares activation step) instead of the grid over the data's range; default true.
+   * [ours, docs/ddq.md item 10]
+   */
+  fitLevels?: boolean;
 }
 
 /** Starting logit of an open gate: just above the threshold (docs/ddq.md). */
@@ -65,6 +73,8 @@ export class DdqQuantizer extends Module {
   readonly grid: 'learned' | 'uniform';
   /** Whether the forward pass uses the levels rounded onto their int8 codebook grid. */
   readonly int8Levels: boolean;
+  /** Whether levels starting below 8 bits are fitted to the data (fitLevels). */
+  readonly fitsLevels: boolean;
   alpha: number;
   relaxed: boolean;
   /** Learned grid: the lowest level per group. Uniform grid: the zero level's index (a buffer). */
@@ -97,6 +107,7 @@ export class DdqQuantizer extends Module {
     const n = 1 << this.maxBits;
     this.grid = opts.grid ?? (this.kind === 'weight' ? 'learned' : 'uniform');
     this.int8Levels = this.grid === 'learned' && (opts.int8Levels ?? true);
+    this.fitsLevels = opts.fitLevels ?? true;
     if (this.grid === 'learned') {
       this.first = this.param('first', Tensor.zeros([this.groups], { dtype: 'float64' }));
       this.gaps = this.param('gaps', Tensor.zeros([this.groups, n - 1], { dtype: 'float64' }));
@@ -182,8 +193,53 @@ export class DdqQuantizer extends Module {
     this.initialized.data[0] = 1;
   }
 
-  /** Range from data: weights symmetric ±max|w| (per channel if so); activations [min, max] with 0 included. */
+  /**
+   * Levels fitted to data at the current bitwidth (docs/ddq.md, item 10). Learned grid: each
+   * group's 2^bits merged levels become the Lloyd-Max levels of its values (lloyd-max.ts), the
+   * full-resolution levels spread tightly around them (fineLevelsWithBlockMeans); used to start a
+   * low bitwidth, and when gates freeze. Uniform grid without merging (a fixed activation
+   * bitwidth): the step with the least squared error (fit-step.ts), zero-anchored as initRange.
+   */
+  fitLevels(x: FloatArray): void {
+    if (x.length % this.groups !== 0) throw new Error(`DdqQuantizer.fitLevels: ${x.length} values do not split into ${this.groups} groups`);
+    const n = 1 << this.maxBits;
+    if (this.grid === 'uniform') {
+      if (this.bits() !== this.maxBits) throw new Error('DdqQuantizer.fitLevels: a uniform grid is fitted only without merging (bits = maxBits)');
+      let min = 0;
+      for (let i = 0; i < x.length; i++) min = Math.min(min, x[i]);
+      this.first.data[0] = min < 0 ? n / 2 : 0;
+      this.gaps.data[0] = softplusInverse(fitUniformStep(x, n, this.first.data[0]));
+      this.initialized.data[0] = 1;
+      return;
+    }
+    const per = x.length / this.groups;
+    for (let gIdx = 0; gIdx < this.groups; gIdx++) {
+      const fine = fineLevelsWithBlockMeans(lloydMaxLevels(x.subarray(gIdx * per, (gIdx + 1) * per), 1 << this.bits()), n);
+      this.first.data[gIdx] = fine[0];
+      for (let i = 1; i < n; i++) this.gaps.data[gIdx * (n - 1) + i - 1] = softplusInverse(fine[i] - fine[i - 1]);
+    }
+    this.initialized.data[0] = 1;
+  }
+
+  /**
+   * Whether initFromData fits the levels: only below 8 bits, where the min-max grid wastes levels
+   * (a learned grid below its full resolution; a uniform grid with fewer than 2^8 levels and no
+   * merging), and unless the fitLevels option turned it off.
+   */
+  private startsFitted(): boolean {
+    if (!this.fitsLevels || this.bits() >= 8) return false;
+    return this.grid === 'learned' ? this.bits() < this.maxBits : this.bits() === this.maxBits;
+  }
+
+  /**
+   * Range from data: weights symmetric ±max|w| (per channel if so), activations [min, max] with 0
+   * included; below 8 bits, levels fitted to the data instead (startsFitted, fitLevels).
+   */
   initFromData(x: FloatArray): void {
+    if (this.startsFitted()) {
+      this.fitLevels(x);
+      return;
+    }
     const per = x.length / this.groups;
     const lo: number[] = [];
     const hi: number[] = [];

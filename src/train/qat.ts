@@ -44,6 +44,11 @@ export interface QatOptions {
   };
   /** Gates learn during epochs 1..gateEpochs of this run, then freeze (Infinity: never freeze). */
   gateEpochs?: number;
+  /**
+   * When gates freeze, refit each DDQ weight quantizer's levels to its layer's weights at the
+   * frozen bitwidth (Lloyd-Max, DdqQuantizer.fitLevels). Default false. [ours, docs/ddq.md item 10]
+   */
+  refitLevels?: boolean;
 }
 
 /** DDQ quantizers of the model whose gates may learn. */
@@ -85,6 +90,18 @@ class GateSGD extends SGD {
   }
 }
 
+/**
+ * Levels learned while the bitwidth kept changing are rarely well placed for the bitwidth the
+ * layer ends with (gradient steps through the softplus gaps move them slowly); start the frozen
+ * phase from the Lloyd-Max levels of the weights instead. Only quantizers about to freeze.
+ */
+function refitFreezingLevels(model: Module): void {
+  for (const { layer } of quantizedLayers(model)) {
+    const q = layer.weightQuantizer;
+    if (q instanceof DdqQuantizer && q.grid === 'learned' && q.learnableBits && !q.gatesFrozen) q.fitLevels(layer.weight.data);
+  }
+}
+
 /** The budget target at a global step: linear from `from` to `target` over `annealSteps`. */
 export function budgetTarget(budget: NonNullable<QatOptions['budget']>, step: number, firstStep = 0): number {
   const steps = budget.annealSteps ?? 0;
@@ -109,6 +126,7 @@ export function qatHooks(model: Module, opts: QatOptions, firstEpoch = 1, firstS
       // Deterministic in the epoch number; the frozen flags are buffers, so resume keeps them.
       if (epoch - firstEpoch + 1 > gateEpochs) {
         if (opts.budget) fitToBudget(model, opts.budget);
+        if (opts.refitLevels) refitFreezingLevels(model);
         for (const q of ddqQuantizers(model)) q.freezeGates();
       }
     },

@@ -7,6 +7,11 @@ import { quantize } from '../../src/quant/quantize';
 import { DdqQuantizer } from '../../src/quant/ddq';
 import { fitToBudget } from '../../src/quant/fit-budget';
 import { modelResources } from '../../src/quant/resources';
+import { quantizedLayers } from '../../src/quant/quantize';
+import { lloydMaxLevels } from '../../src/quant/lloyd-max';
+import { mergedLevels } from '../../src/quant/ddq-levels';
+import { qatHooks } from '../../src/train/qat';
+import { constant } from '../../src/optim/schedules';
 
 function tinyNet() {
   const rng = new Rng(1);
@@ -67,4 +72,30 @@ t.test('bitops: each layer costs MACs x activation bits per weight bit', async (
   const bitops = inner2.reduce((s, l) => s + l.macs * l.weightBits * l.activationBits, 0);
   tt.ok(bitops <= 3 * 8 * 612, `BitOPs ${bitops} within the target`);
   tt.ok(bitops + 288 * 8 > 3 * 8 * 612, 'no further bit would fit');
+});
+
+t.test('gate freeze with refitLevels: freezing layers start the frozen phase at the Lloyd-Max levels of their weights', async (tt) => {
+  for (const refit of [true, false]) {
+    const { net, inner, edges } = tinyNet();
+    for (const { layer } of quantizedLayers(net)) (layer.weightQuantizer as DdqQuantizer).initFromData(layer.weight.data);
+    inner[0].gateLogits.data.set([1, 1, -1, -1, -1, -1, -1, -1]);
+    inner[1].gateLogits.data.set([1, 1, 1, -1, -1, -1, -1, -1]);
+    const before = [...inner, ...edges].map((q) => Array.from(q.levels()));
+    const layers = quantizedLayers(net);
+    const hooks = qatHooks(net, { makeOptimizer: () => { throw new Error('unused'); }, schedule: constant(0), weightDecay: 0, gateEpochs: 1, refitLevels: refit });
+    hooks.onEpochStart!(2);
+    tt.ok(inner.every((q) => q.gatesFrozen), 'gates frozen');
+    tt.same(inner.map((q) => q.bits()), [2, 3]);
+    for (const [i, q] of inner.entries()) {
+      const want = lloydMaxLevels(layers[i + 1].layer.weight.data, 1 << q.bits());
+      const got = mergedLevels(q.levels(), q.bits());
+      const matches = got.every((v, j) => Math.abs(v - want[j]) < 1e-12);
+      tt.equal(matches, refit, `inner layer ${i}: ${refit ? 'refitted' : 'left as it was'}`);
+      if (!refit) tt.same(Array.from(q.levels()), before[i]);
+    }
+    for (const [i, q] of edges.entries()) tt.same(Array.from(q.levels()), before[2 + i], 'fixed-precision layers untouched');
+    const again = inner.map((q) => Array.from(q.levels()));
+    hooks.onEpochStart!(3);
+    tt.same(inner.map((q) => Array.from(q.levels())), again, 'later epochs do not refit again');
+  }
 });
