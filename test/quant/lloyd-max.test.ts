@@ -107,6 +107,6 @@ t.test('DdqQuantizer: a weight quantizer starting below full resolution starts a
   full.initFromData(Float64Array.from([-1, 0.5, 0.25]));
   const lv = full.levels();
   tt.same([lv[0], lv[15]].map((v) => +v.toFixed(12)), [-1, 1], 'full resolution keeps the uniform grid on ±max|w|');
-  const act = new DdqQuantizer({ kind: 'activation', maxBits: 4 });
-  tt.throws(() => act.fitLevels(Float64Array.from([1, 2])), /only a learned grid/);
+  const merging = new DdqQuantizer({ kind: 'activation', maxBits: 4, initBits: 2 });
+  tt.throws(() => merging.fitLevels(Float64Array.from([1, 2])), /only without merging/);
 });
