@@ -1,7 +1,7 @@
 // `npm run repro -- --dataset mnist|fashion [--seeds N] [--jobs J] [--net lenet5|mobilenetv2:0.35]
 // [--train-size N]`:
 // the reproduction table. With one net (LeNet-5 unless --net says otherwise), one schedule and the same seeds for every method: full precision; LSQ W8A8,
-// W4A4, W3A3, W3A4, W2A4; DDQ with bits fixed at 4; DDQ learning mixed precision under average
+// W4A4, W3A3, W3A4, W2A4; DDQ with bits fixed (W4A8, and W3A4, W2A4 beside LSQ); DDQ learning mixed precision under average
 // weight budgets of 4, 3 and 2 bits, with 8- and 4-bit activations. Every quantized run starts
 // from the same full-precision checkpoint (per seed) and trains for the same number of epochs;
 // the full-precision row trains for the same total. Results (mean and spread over seeds,
@@ -46,7 +46,7 @@ export interface ReproConfig {
   args: string[];
 }
 
-// Schedules sized so a whole table (13 methods) runs in about an hour on 2 cores with LeNet-5
+// Schedules sized so a whole table (15 methods) runs in about an hour on 2 cores with LeNet-5
 // (~600 images/s full precision, ~400 with DDQ, on this machine).
 export const DATASET_DEFAULTS: Record<string, Partial<ReproOptions>> = {
   mnist: { fpEpochs: 3, quantEpochs: 2, gateEpochs: 1 },
@@ -74,10 +74,13 @@ export function reproConfigs(o: ReproOptions): ReproConfig[] {
       ...(budget <= 2 ? ['--budget-anneal', String(o.anneal), '--budget-under', '1', '--gate-lr', '10'] : [])],
   });
   const lsq = (w: number, a: number): ReproConfig => ({ name: `lsq-w${w}a${a}`, label: 'LSQ', wa: `${w}/${a}`, args: ['--quant', 'lsq', '--wbits', String(w), '--abits', String(a)] });
+  const fixed = (w: number, a: number): ReproConfig => ({
+    name: `ddq-fixed-w${w}a${a}`, label: 'DDQ fixed (gates frozen)', wa: `${w}/${a}`, args: ['--quant', 'ddq-fixed', '--wbits', String(w), '--abits', String(a)],
+  });
   const all: ReproConfig[] = [
     { name: 'fp', label: 'full precision', wa: '32/32', args: [] },
     lsq(8, 8), lsq(4, 4), lsq(3, 3), lsq(3, 4), lsq(2, 4),
-    { name: 'ddq-fixed-w4a8', label: 'DDQ fixed (gates frozen)', wa: '4/8', args: ['--quant', 'ddq-fixed', '--wbits', '4', '--abits', '8'] },
+    fixed(4, 8), fixed(3, 4), fixed(2, 4),
     ddq(4, 8), ddq(3, 8), ddq(2, 8), ddq(4, 4), ddq(3, 4), ddq(2, 4),
   ];
   return o.only ? all.filter((c) => o.only!.includes(c.name)) : all;
