@@ -100,6 +100,7 @@ export function buildNetwork(s: TrainSettings, data: DataInfo, rng: Rng, init?: 
       // A checkpoint from before --ddq-levels has no setting: it trained free float levels.
       int8Levels: s.ddqLevels === 'int8',
       fitLevels: s.ddqLevelStart === 'fit',
+      minBits: s.minBits,
       inputShape: [data.channels, data.height, data.width],
     });
   }

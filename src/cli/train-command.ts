@@ -59,6 +59,7 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'budget-anneal', type: 'float', min: 0, max: 1, default: 0, valueName: 'fraction', help: 'ddq: anneal the budget from 8 bits down over this fraction of the gate epochs' },
   { name: 'gate-lr', type: 'float', above: 0, default: 20, help: 'ddq: SGD learning rate of the gate logits' },
   { name: 'gate-epochs', type: 'int', min: 0, help: 'ddq: epochs during which bits are learned, then frozen (default: all but the last)' },
+  { name: 'min-bits', type: 'int', min: 1, max: 8, default: 1, help: 'ddq: the fewest weight bits a layer may learn down to' },
   { name: 'ddq-alpha', type: 'float', min: 0, default: 0, help: 'ddq: gradient-correction weight α' },
   { name: 'ddq-levels', type: 'enum', values: ['int8', 'float'], default: 'int8',
     help: 'ddq, ddq-fixed: train weight levels on the int8 codebook grid the integer model\nstores them on (exact export), or as free floats' },
@@ -131,6 +132,7 @@ export interface TrainSettings {
   budgetUnder: number;
   gateLr: number;
   gateEpochs: number;
+  minBits: number;
   ddqAlpha: number;
   evalEvery: number;
   /** Absent in checkpoints written before the option existed: those trained free float levels. */
@@ -173,7 +175,7 @@ export function settingsFromArgs(args: ParsedArgs): TrainSettings {
 function checkRelevant(args: ParsedArgs): void {
   checkNetOptions(args.string('net'), args.float('width'), args.float('dropout'));
   const quant = args.string('quant');
-  const ddqOnly = ['budget-bits', 'budget-weight', 'budget-under', 'budget-anneal', 'gate-lr', 'gate-epochs', 'ddq-alpha'];
+  const ddqOnly = ['budget-bits', 'budget-weight', 'budget-under', 'budget-anneal', 'gate-lr', 'gate-epochs', 'ddq-alpha', 'min-bits'];
   if (quant !== 'ddq') {
     for (const name of ddqOnly) if (args.has(name)) throw new UsageError(`--${name} applies to --quant ddq only`);
   }

@@ -42,6 +42,8 @@ export interface DdqOptions {
   relaxed?: boolean;
   /** false: a fixed-precision quantizer (gates frozen at initBits for good). Default true. */
   learnBits?: boolean;
+  /** The fewest bits learning may reach (gates 1..minBits held open by projectGates); default 1. */
+  minBits?: number;
   /** 'learned': free sorted levels (default for weights); 'uniform': zero-anchored grid (activations). */
   grid?: 'learned' | 'uniform';
   /**
@@ -90,6 +92,8 @@ export class DdqQuantizer extends Module {
   readonly learnableBits: boolean;
   /** Level sets (1, or the number of channels); fixed at construction. */
   readonly groups: number;
+  /** The fewest bits the gates may learn down to. */
+  readonly minBits: number;
 
   constructor(opts: DdqOptions & { groups?: number }) {
     super();
@@ -118,6 +122,10 @@ export class DdqQuantizer extends Module {
     this.gateLogits = this.param('gateLogits', Tensor.zeros([this.maxBits], { dtype: 'float64' }));
     this.initialized = this.buffer('initialized', Tensor.zeros([1]));
     this.frozen = this.buffer('gatesFrozen', Tensor.zeros([1]));
+    this.minBits = opts.minBits ?? 1;
+    if (!Number.isInteger(this.minBits) || this.minBits < 1 || this.minBits > this.maxBits) {
+      throw new Error(`DdqQuantizer: minBits must be an integer in 1..${this.maxBits}, got ${this.minBits}`);
+    }
     this.setBits(opts.initBits ?? this.maxBits);
     this.learnableBits = opts.learnBits ?? true;
     if (!this.learnableBits) this.freezeGates();
@@ -130,8 +138,8 @@ export class DdqQuantizer extends Module {
 
   /** Set the gate logits so the quantizer has exactly `bits` bits. */
   setBits(bits: number): void {
-    if (!Number.isInteger(bits) || bits < 1 || bits > this.maxBits) {
-      throw new Error(`DdqQuantizer: bits must be an integer in 1..${this.maxBits}, got ${bits}`);
+    if (!Number.isInteger(bits) || bits < this.minBits || bits > this.maxBits) {
+      throw new Error(`DdqQuantizer: bits must be an integer in ${this.minBits}..${this.maxBits}, got ${bits}`);
     }
     for (let i = 0; i < this.maxBits; i++) this.gateLogits.data[i] = i < bits ? OPEN_LOGIT : -OPEN_LOGIT;
   }
@@ -143,9 +151,11 @@ export class DdqQuantizer extends Module {
    * through) gradients; left free they drift, and when gate i reopened the bitwidth jumped by
    * several bits at once, then fell back (measured: 8 -> 2 -> 8 -> 2 bits within a few dozen
    * steps). With the constraint, bits come back one at a time. [ours; see docs/ddq.md]
+   * First, the gates below minBits are held open (t_i >= 0).
    */
   projectGates(): void {
     const t = this.gateLogits.data;
+    for (let i = 1; i < this.minBits; i++) if (!(t[i] >= 0)) t[i] = 0;
     for (let i = 1; i < t.length; i++) if (t[i - 1] < 0 && t[i] > t[i - 1]) t[i] = t[i - 1];
   }
 

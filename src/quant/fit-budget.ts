@@ -54,8 +54,8 @@ export function fitToBudget(model: Module, budget: BudgetTarget): BitChange[] {
 
   while (used > limit) {
     let pick: Candidate | null = null;
-    for (const c of candidates) if (c.q.bits() > 1 && (!pick || logit(c, c.q.bits() - 1) < logit(pick, pick.q.bits() - 1))) pick = c;
-    if (!pick) break; // every layer at 1 bit: the target is below what the layers can reach
+    for (const c of candidates) if (c.q.bits() > c.q.minBits && (!pick || logit(c, c.q.bits() - 1) < logit(pick, pick.q.bits() - 1))) pick = c;
+    if (!pick) break; // every layer at its fewest bits: the target is below what the layers can reach
     pick.q.setBits(pick.q.bits() - 1);
     used -= pick.cost;
   }

@@ -35,6 +35,8 @@ export interface QuantizeConfig {
   alpha?: number;
   /** DDQ weights: train the levels on their int8 codebook grid (exact export); default true. */
   int8Levels?: boolean;
+  /** DDQ: the fewest bits a weight quantizer that learns its bits may reach; default 1. */
+  minBits?: number;
   /** DDQ weights starting below full resolution (ddq-fixed) start from Lloyd-Max levels; default true. */
   fitLevels?: boolean;
   /** DDQ: let activation gates learn too (for a BitOPs budget); default: frozen. */
@@ -125,7 +127,8 @@ function makeQuantizer(
       if (bits > maxBits) throw new Error(`quantize: ${bits} bits exceed DDQ's maximum of ${maxBits}`);
       // A fixed-precision activation grid has exactly 2^bits levels: no merging, so zero stays a level.
       const K = kind === 'activation' && !learnBits ? bits : maxBits;
-      return new DdqQuantizer({ kind, maxBits: K, initBits: bits, perChannel, groups: channels, alpha: config.alpha, learnBits, int8Levels: config.int8Levels, fitLevels: config.fitLevels });
+      return new DdqQuantizer({ kind, maxBits: K, initBits: bits, perChannel, groups: channels, alpha: config.alpha, learnBits, int8Levels: config.int8Levels, fitLevels: config.fitLevels,
+        minBits: kind === 'weight' && learnBits ? config.minBits : undefined });
     }
     default:
       throw new Error(`quantize: unknown method '${String(config.method)}' (use none, lsq, ddq or ddq-fixed)`);

@@ -150,6 +150,23 @@ t.test('DdqQuantizer module: init from data, bits, freeze, bitsTensor', async (t
   tt.throws(() => a.forward(w), /activation range is not initialised/);
 });
 
+t.test('minBits: gates below it are held open by projectGates, and setBits refuses fewer bits', async (tt) => {
+  const q = new DdqQuantizer({ kind: 'weight', maxBits: 6, minBits: 3 });
+  q.gateLogits.data.set([1, -0.5, -2, 0.7, -1, 3]);
+  q.projectGates();
+  // Gates 2 and 3 held open at 0; gate 5 closed at -1 caps gate 6 at -1.
+  tt.same(Array.from(q.gateLogits.data), [1, 0, 0, 0.7, -1, -1]);
+  tt.equal(q.bits(), 4);
+  tt.throws(() => q.setBits(2), /bits must be an integer in 3\.\.6/);
+  q.setBits(3);
+  tt.equal(q.bits(), 3);
+  tt.throws(() => new DdqQuantizer({ kind: 'weight', maxBits: 4, minBits: 5 }), /minBits must be an integer in 1\.\.4/);
+  const plain = new DdqQuantizer({ kind: 'weight', maxBits: 4 });
+  plain.gateLogits.data.set([1, -0.5, 2, 2]);
+  plain.projectGates();
+  tt.same(Array.from(plain.gateLogits.data), [1, -0.5, -0.5, -0.5], 'default minBits 1: only the order constraint');
+});
+
 t.test('per-channel levels: each channel gets its own range', async (tt) => {
   const q = new DdqQuantizer({ kind: 'weight', maxBits: 4, perChannel: true, groups: 2 });
   const w = Tensor.fromArray([[0.1, -0.05, 0.02], [10, -7, 3]]);
