@@ -1,5 +1,5 @@
 // `npm run repro -- --dataset mnist|fashion [--seeds N] [--jobs J] [--net lenet5|mobilenetv2:0.35]
-// [--train-size N]`:
+// [--train-size N] [--only a,b] [--out dir] [--table name]`:
 // the reproduction table. With one net (LeNet-5 unless --net says otherwise), one schedule and the same seeds for every method: full precision; LSQ W8A8,
 // W4A4, W3A3, W3A4, W2A4; DDQ with bits fixed (W4A8, and W3A4, W2A4 beside LSQ); DDQ learning mixed precision under average
 // weight budgets of 4, 3 and 2 bits, with 8- and 4-bit activations. Every quantized run starts
@@ -37,6 +37,8 @@ export interface ReproOptions {
   out: string;
   /** Restrict to these config names (for quick runs and tests). */
   only?: string[];
+  /** The results file's name in bench/results, without .md (default: repro-<basename of out>). */
+  table?: string;
 }
 
 export interface ReproConfig {
@@ -189,14 +191,19 @@ export function reproTable(o: ReproOptions, results: ReproResult[]): string {
   ].join('\n');
 }
 
-function parse(argv: string[]): ReproOptions {
+/** The results file's name in bench/results, without .md. */
+export function resultsName(o: ReproOptions): string {
+  return o.table ?? `repro-${path.basename(o.out)}`;
+}
+
+export function parseReproArgs(argv: string[]): ReproOptions {
   const get = (name: string) => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
   };
   for (const a of argv) {
-    if (a.startsWith('--') && !['--dataset', '--seeds', '--jobs', '--only', '--out', '--net', '--train-size'].includes(a)) {
-      throw new Error(`repro: unknown option ${a} (use --dataset mnist|fashion, --seeds N, --jobs J, --net name[:width], --train-size N, --only a,b, --out dir)`);
+    if (a.startsWith('--') && !['--dataset', '--seeds', '--jobs', '--only', '--out', '--net', '--train-size', '--table'].includes(a)) {
+      throw new Error(`repro: unknown option ${a} (use --dataset mnist|fashion, --seeds N, --jobs J, --net name[:width], --train-size N, --only a,b, --out dir, --table name)`);
     }
   }
   const dataset = get('dataset') ?? 'mnist';
@@ -219,14 +226,15 @@ function parse(argv: string[]): ReproOptions {
     anneal: 0.7,
     out: get('out') ?? path.join('runs', 'repro', dataset + (get('net') ? '-' + get('net')!.replace(':', '-') : '') + (get('train-size') ? `-${get('train-size')}` : '')),
     only: get('only')?.split(','),
+    table: get('table'),
   };
 }
 
 async function main(): Promise<void> {
-  const o = parse(process.argv.slice(2));
+  const o = parseReproArgs(process.argv.slice(2));
   const results = await runRepro(o);
   const table = reproTable(o, results);
-  const file = path.join(__dirname, '..', 'bench', 'results', `repro-${path.basename(o.out)}.md`);
+  const file = path.join(__dirname, '..', 'bench', 'results', `${resultsName(o)}.md`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file + '.tmp', `# Reproduction table: ${o.dataset}\n\n${machineLine()}\n\n${table}\n`);
   fs.renameSync(file + '.tmp', file);

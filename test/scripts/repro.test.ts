@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../src/cli/main';
-import { reproConfigs, reproTable, runRepro, netArgs, ReproOptions, CommandRunner } from '../../scripts/repro';
+import { reproConfigs, reproTable, runRepro, netArgs, parseReproArgs, resultsName, ReproOptions, CommandRunner } from '../../scripts/repro';
 
 t.test('tiny reproduction table', async (t) => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ddq-repro-'));
@@ -52,4 +52,12 @@ t.test('repro --net: name with optional width, bad specs rejected by name', asyn
   t.throws(() => netArgs('vgg'), /--net must be/);
   t.throws(() => netArgs('mobilenetv2:x'), /width multiplier/);
   t.throws(() => netArgs('mobilenetv2:1:2'), /--net must be/);
+});
+
+t.test('repro arguments: the results file name follows --out unless --table names it', async (tt) => {
+  const o = parseReproArgs(['--dataset', 'fashion', '--train-size', '30000', '--seeds', '3', '--only', 'fp,lsq-w2a4']);
+  tt.same([o.seeds, o.trainSize, o.only], [3, 30000, ['fp', 'lsq-w2a4']]);
+  tt.equal(resultsName(o), 'repro-fashion-30000');
+  tt.equal(resultsName(parseReproArgs(['--dataset', 'fashion', '--table', 'repro-fashion-3seeds'])), 'repro-fashion-3seeds');
+  tt.throws(() => parseReproArgs(['--dataset', 'fashion', '--tables', 'x']), /unknown option --tables/);
 });
