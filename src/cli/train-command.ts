@@ -59,7 +59,7 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'budget-anneal', type: 'float', min: 0, max: 1, default: 0, valueName: 'fraction', help: 'ddq: anneal the budget from 8 bits down over this fraction of the gate epochs' },
   { name: 'gate-lr', type: 'float', above: 0, default: 20, help: 'ddq: SGD learning rate of the gate logits' },
   { name: 'gate-epochs', type: 'int', min: 0, help: 'ddq: epochs during which bits are learned, then frozen (default: all but the last)' },
-  { name: 'min-bits', type: 'int', min: 1, max: 8, default: 1, help: 'ddq: the fewest weight bits a layer may learn down to' },
+  { name: 'min-bits', type: 'int', min: 1, max: 8, default: 2, help: 'ddq: the fewest weight bits a layer may learn down to' },
   { name: 'ddq-alpha', type: 'float', min: 0, default: 0, help: 'ddq: gradient-correction weight α' },
   { name: 'ddq-levels', type: 'enum', values: ['int8', 'float'], default: 'int8',
     help: 'ddq, ddq-fixed: train weight levels on the int8 codebook grid the integer model\nstores them on (exact export), or as free floats' },
@@ -193,7 +193,7 @@ function checkRelevant(args: ParsedArgs): void {
 }
 
 /** What runs did before these options existed (their checkpoints have no setting). */
-const BEFORE_OPTION_EXISTED: { ddqLevels: TrainSettings['ddqLevels']; ddqLevelStart: TrainSettings['ddqLevelStart'] } = { ddqLevels: 'float', ddqLevelStart: 'uniform' };
+const BEFORE_OPTION_EXISTED: Pick<TrainSettings, 'ddqLevels' | 'ddqLevelStart' | 'minBits'> = { ddqLevels: 'float', ddqLevelStart: 'uniform', minBits: 1 };
 
 /** The saved settings, with the explicitly given options checked against them. */
 function settingsForResume(args: ParsedArgs, saved: TrainSettings, file: string): TrainSettings {
