@@ -18,6 +18,9 @@ type Codes = Int32Array | Uint8Array | Uint16Array;
 
 const NONE = new Int32Array(0);
 
+/** 1.5·2^52: x + ROUND - ROUND rounds x (|x| < 2^51) to the nearest integer, ties to even. */
+const ROUND = 6755399441055744;
+
 /**
  * The definition: binary-search assignment, then a gather; then the outside elements, counted,
  * the first outside.length of them recorded in order.
@@ -77,11 +80,34 @@ export function quantizeEven(x: FloatArray, levels: Float64Array, out: FloatArra
   // reloads every array's base and length after it; each was ~20% of the loop's time. Two
   // elements per iteration share those per-access checks: another ~20% (measured on the
   // activations of a MobileNetV2 step, 8.4 -> 6.6 ns per element).
+  //
+  // Pairs inside [first, hi] (nearly all) take a shorter path: there t = (v - first)·perStep is
+  // in [0, m] up to a rounding, needs no clamp, and its nearest integer k (rounded by adding and
+  // subtracting 1.5·2^52, exact below 2^51) is the guess, proven when |t - k| < 1/2 - margin:
+  // the same test as on r = t + 1/2 above, without the rounding of the + 1/2 (margin's 1e-9
+  // slack covers that). ~6.4 -> ~4-5.5 ns per element (interleaved, same process).
+  const half = 0.5 - margin;
   let firstBad = -1;
   let i = 0;
   for (; i + 1 < n; i += 2) {
     const v0 = x[i];
     const v1 = x[i + 1];
+    if (v0 >= first && v0 <= hi && v1 >= first && v1 <= hi) {
+      const t0 = (v0 - first) * perStep;
+      const t1 = (v1 - first) * perStep;
+      const k0 = t0 + ROUND - ROUND;
+      const k1 = t1 + ROUND - ROUND;
+      if (!(Math.abs(t0 - k0) < half && Math.abs(t1 - k1) < half)) {
+        if (firstBad < 0) firstBad = i;
+      }
+      const j0 = k0 | 0;
+      const j1 = k1 | 0;
+      code[i] = j0;
+      code[i + 1] = j1;
+      out[i] = levels[j0];
+      out[i + 1] = levels[j1];
+      continue;
+    }
     const s0 = (v0 - first) * perStep;
     const s1 = (v1 - first) * perStep;
     // clamp(s, 0, m) + 0.5 with arithmetic, exact for s < 2m: a `c ? a : b` value or
@@ -103,15 +129,13 @@ export function quantizeEven(x: FloatArray, levels: Float64Array, out: FloatArra
     code[i + 1] = j1;
     out[i] = levels[j0];
     out[i + 1] = levels[j1];
-    if (!(v0 >= first && v0 <= hi && v1 >= first && v1 <= hi)) {
-      if (!(v0 >= first && v0 <= hi)) {
-        if (count < cap) outside[count] = i;
-        count++;
-      }
-      if (!(v1 >= first && v1 <= hi)) {
-        if (count < cap) outside[count] = i + 1;
-        count++;
-      }
+    if (!(v0 >= first && v0 <= hi)) {
+      if (count < cap) outside[count] = i;
+      count++;
+    }
+    if (!(v1 >= first && v1 <= hi)) {
+      if (count < cap) outside[count] = i + 1;
+      count++;
     }
   }
   for (; i < n; i++) {

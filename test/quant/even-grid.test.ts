@@ -20,6 +20,9 @@ function levelSets(): Float64Array[] {
     Float64Array.from([1, 1, 1]), // degenerate spacing
     Float64Array.from({ length: 64 }, () => rng.normal()).sort(), // uneven
     Float64Array.from({ length: 32 }, (_, i) => (i + 0.01 * (rng.uniform() - 0.5)) * 0.25), // slightly uneven: the margin matters
+    Float64Array.from({ length: 4096 }, (_, i) => (i - 2048) * 0.001), // 12 bits: the largest grid
+    Float64Array.from({ length: 256 }, (_, i) => (i - 7) * 3e-30), // tiny and huge scales (the in-range path's t)
+    Float64Array.from({ length: 64 }, (_, i) => i * 1e20),
   ];
 }
 
@@ -45,8 +48,9 @@ t.test('quantizeEven gives the reference codes and values, bit for bit', async (
     for (const length of LENGTHS) {
       for (const wide of [false, true]) {
         const x = inputs(lv, length, wide);
-        const codeA = new Uint8Array(length);
-        const codeB = new Uint8Array(length);
+        // Codes as DDQ stores them: bytes up to 256 levels, else 16 bits.
+        const codeA = lv.length <= 256 ? new Uint8Array(length) : new Uint16Array(length);
+        const codeB = lv.length <= 256 ? new Uint8Array(length) : new Uint16Array(length);
         const outA = wide ? new Float64Array(length) : new Float32Array(length);
         const outB = wide ? new Float64Array(length) : new Float32Array(length);
         // A short list too: the count goes on past it.
