@@ -1,0 +1,259 @@
+// A pointwise GEMM with the output stage fused in, on image-pair rows (image-pair-rows.ts): for
+// each pair of images, out[p][j] = requantize(Σ_t X[p][t]·W[j][t], channel j) of both images,
+// where X[p][t] = x_b + 2^26·x_{b+1} holds two images' codes. Bit for bit
+// requantizeChannelsReference(gemmIntReference(A, W)) of each image.
+//
+// Why: in the channel-pair kernels (gemm-int8-requantize*.ts) every multiply-add costs a byte
+// load, its conversion to double and a bounds-checked weight load; V8 keeps neither the
+// activations nor the weights in registers, and index arithmetic and bounds checks are most of
+// the instructions (measured on the K = 8 expand layers: 48 checked loads and 32 conversions
+// per 16 outputs). Here the activations arrive as doubles already holding two images, and the
+// weights of a block of 4 output channels are locals for the whole pass over the pixels (V8
+// spills them to stack slots and multiplies from there, no checks): per pixel pair, K loads serve
+// 4 channels x 2 images. The depth is written out (a kernel generated once per depth and output
+// kind, see generate()), so each weight has its own local.
+//
+// Exactness: each image's sum Σ x·w is an integer of magnitude at most 255·Σ_t|w| < 2^25, so the
+// packed sum lo + 2^26·hi is exact and splits exactly (as in image-pairs.ts). The fast output
+// stage is the folded one of gemm-int8-requantize.ts, under the same conditions; a layer that
+// fails them, or whose channel count is not a multiple of 4, takes a plain loop with the checked
+// output stage (requantize-channels.ts).
+//
+// Outputs: 'planes' (image-pair planes with a border, for a depthwise layer: image-pairs.ts),
+// 'rows' (image-pair rows, for the next pointwise layer) or 'nhwc' (each image's codes or int32
+// values, image-major).
+import { rescaleWithFraction } from './requantize-channels-reference';
+import type { RequantizeChannelsPlan } from './requantize-channels';
+import { IMAGE_PAIR_LANE } from './image-pairs';
+import { checkDims, checkIntRange, checkLength } from './validate';
+
+const L = IMAGE_PAIR_LANE;
+const INV_L = 1 / L;
+const ROUNDER = 6755399441055744; // 1.5·2^52: x + ROUNDER - ROUNDER rounds x (|x| < 2^51) to an integer
+
+export type PairRowsOutput =
+  | { kind: 'planes'; height: number; width: number; pad: [number, number] }
+  | { kind: 'rows' }
+  | { kind: 'nhwc' };
+
+/** One layer, prepared once: weights, output stage, and the kernel that will run it. */
+export interface PairRowsLayer {
+  n: number;
+  k: number;
+  /** W as doubles, [n][k]. */
+  weights: Float64Array;
+  plan: RequantizeChannelsPlan;
+  /** Whether the generated kernel runs (folded stage, n a multiple of 4). */
+  fast: boolean;
+  /** bias·scale + addend + low per channel: the folded output stage's constant. */
+  folded: Float64Array;
+}
+
+/** Can image-pair rows carry this layer's sums exactly (255·Σ_t|w| < 2^25 for every channel)? */
+export function pairRowsFit(w: ArrayLike<number>, n: number, k: number): boolean {
+  for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let t = 0; t < k; t++) s += Math.abs(w[j * k + t]);
+    if (!(255 * s < 2 ** 25)) return false;
+  }
+  return true;
+}
+
+/** Prepare W (n×k int8 values) and the output stage of n channels. */
+export function preparePairRowsLayer(w: ArrayLike<number>, n: number, k: number, plan: RequantizeChannelsPlan): PairRowsLayer {
+  const fn = 'preparePairRowsLayer';
+  checkDims(fn, { n, k });
+  checkLength(fn, 'w', w, n * k, `${n}x${k}`);
+  checkIntRange(fn, 'w', w, n * k, -128, 127);
+  if (plan.channels !== n) throw new Error(`${fn}: the output stage has ${plan.channels} channels, the weights ${n}`);
+  if (!pairRowsFit(w, n, k)) throw new Error(`${fn}: some channel has 255·Σ|w| >= 2^25; its image lanes would not be exact`);
+  const folded = new Float64Array(n);
+  let fast = n % 4 === 0 && plan.narrow;
+  for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let t = 0; t < k; t++) s += Math.abs(w[j * k + t]);
+    const bound = 255 * s;
+    const r = 31 - plan.shift[j];
+    // The fold of gemm-int8-requantize.ts: every numerator over 2^r stays below 2^51.
+    if (!(bound + Math.abs(plan.bias[j]) < plan.limit[j] && bound < 2 ** 20 && Math.abs(plan.bias[j]) < 2 ** 20 && Math.abs(plan.low[j]) * 2 ** r < 2 ** 51)) fast = false;
+    folded[j] = plan.bias[j] * plan.scale[j] + plan.addend[j] + plan.low[j];
+  }
+  return { n, k, weights: Float64Array.from({ length: n * k }, (_, i) => w[i]), plan, fast, folded };
+}
+
+/**
+ * The `images` images' pixels (image-pair rows x[q·pixels·k + p·k + t]) through the layer, into
+ * `out`: image-pair planes or rows (a Float64Array), or each image's NHWC values.
+ */
+export function gemmImagePairRows(images: number, pixels: number, x: Float64Array, layer: PairRowsLayer, out: Float64Array | Uint8Array | Int32Array, output: PairRowsOutput): void {
+  const fn = 'gemmImagePairRows';
+  const { n, k, plan } = layer;
+  checkDims(fn, { images, pixels });
+  const pairs = Math.ceil(images / 2);
+  checkLength(fn, 'x', x, pairs * pixels * k, `${images} images of ${pixels}x${k} as image-pair rows`);
+  const packed = output.kind !== 'nhwc';
+  if (packed !== out instanceof Float64Array) throw new Error(`${fn}: '${output.kind}' output needs ${packed ? 'a Float64Array' : 'codes or int32'}, got ${out.constructor.name}`);
+  if (!(out instanceof Int32Array) && (plan.qmin < 0 || plan.qmax > 255)) throw new Error(`${fn}: range [${plan.qmin}, ${plan.qmax}] does not fit ${packed ? 'image-pair codes' : 'a Uint8Array output'}`);
+  const g = geometry(output, pixels, n);
+  checkLength(fn, 'out', out, packed ? pairs * g.pairStride : images * pixels * n, `${images} images of ${pixels}x${n} as ${output.kind}`);
+  if (layer.fast && pixels > 0) {
+    kernel(k, output.kind)(pairs, images, pixels, x, layer.weights, plan.scale, layer.folded, n, out, plan.qmax - plan.qmin, plan.qmax, g.pairStride, g.start, g.channelStride, g.wrap, g.gap);
+    return;
+  }
+  generic(pairs, images, pixels, x, layer, out, g);
+}
+
+interface Geometry {
+  /** Elements per image pair (packed outputs) or per image (nhwc). */
+  pairStride: number;
+  /** Offset of pixel 0, channel 0. */
+  start: number;
+  /** Distance between channels. */
+  channelStride: number;
+  /** Pixels per row, and the elements skipped after each row (planes' border); wrap 0: never. */
+  wrap: number;
+  gap: number;
+}
+
+function geometry(output: PairRowsOutput, pixels: number, n: number): Geometry {
+  if (output.kind === 'planes') {
+    const { height, width, pad } = output;
+    if (height * width !== pixels) throw new Error(`gemmImagePairRows: planes of ${height}x${width} for ${pixels} pixels`);
+    const planeSize = (height + 2 * pad[0]) * (width + 2 * pad[1]);
+    return { pairStride: n * planeSize, start: pad[0] * (width + 2 * pad[1]) + pad[1], channelStride: planeSize, wrap: width, gap: 2 * pad[1] };
+  }
+  return { pairStride: pixels * n, start: 0, channelStride: 1, wrap: 0, gap: 0 };
+}
+
+/** Output index of (pixel p, channel c) within one pair's (or image's) block. */
+function outAt(g: Geometry, p: number, c: number, n: number): number {
+  if (g.wrap > 0) return g.start + p + Math.floor(p / g.wrap) * g.gap + c * g.channelStride;
+  return p * n + c;
+}
+
+/** Any layer: per pixel pair and channel, the packed sum, split, through the checked output stage. */
+function generic(pairs: number, images: number, pixels: number, x: Float64Array, layer: PairRowsLayer, out: Float64Array | Uint8Array | Int32Array, g: Geometry): void {
+  const { n, k, weights, plan } = layer;
+  for (let q = 0; q < pairs; q++) {
+    const hiImage = 2 * q + 1 < images ? 2 * q + 1 : 2 * q;
+    for (let p = 0; p < pixels; p++) {
+      const xi = (q * pixels + p) * k;
+      for (let c = 0; c < n; c++) {
+        let s = 0;
+        for (let t = 0; t < k; t++) s += x[xi + t] * weights[c * k + t];
+        const hi = s * INV_L + ROUNDER - ROUNDER;
+        const v0 = stage(s - hi * L, c, plan);
+        const v1 = stage(hi, c, plan);
+        const o = outAt(g, p, c, n);
+        if (out instanceof Float64Array) {
+          out[q * g.pairStride + o] = v0 + L * v1;
+        } else {
+          out[hiImage * g.pairStride + o] = v1;
+          out[2 * q * g.pairStride + o] = v0;
+        }
+      }
+    }
+  }
+}
+
+/** requantize-channels.ts on one accumulator of channel c, checked. */
+function stage(acc: number, c: number, plan: RequantizeChannelsPlan): number {
+  const x = (acc + plan.bias[c]) | 0;
+  const lim = plan.limit[c];
+  const v = (x < lim && x > -lim ? Math.floor(x * plan.scale[c] + plan.addend[c]) : rescaleWithFraction(x, plan.multiplier[c], plan.shift[c], plan.fraction[c])) + plan.offset[c];
+  return v < plan.qmin ? plan.qmin : v > plan.qmax ? plan.qmax : v;
+}
+
+type Kernel = (
+  pairs: number, images: number, pixels: number, x: Float64Array, w: Float64Array, scale: Float64Array, folded: Float64Array, n: number,
+  out: Float64Array | Uint8Array | Int32Array, range: number, qmax: number, pairStride: number, start: number, channelStride: number, wrap: number, gap: number,
+) => void;
+
+const KERNELS = new Map<string, Kernel>();
+
+function kernel(k: number, kind: PairRowsOutput['kind']): Kernel {
+  const key = `${k} ${kind}`;
+  let f = KERNELS.get(key);
+  if (!f) {
+    f = new Function('pairs', 'images', 'pixels', 'x', 'w', 'scale', 'folded', 'n', 'out', 'range', 'qmax', 'pairStride', 'start', 'channelStride', 'wrap', 'gap', generate(k, kind)) as Kernel;
+    KERNELS.set(key, f);
+  }
+  return f;
+}
+
+/** A balanced sum of the terms (exact integers, so the order does not matter): a short dependency chain. */
+function tree(terms: string[]): string {
+  if (terms.length === 1) return terms[0];
+  const h = terms.length >> 1;
+  return `(${tree(terms.slice(0, h))} + ${tree(terms.slice(h))})`;
+}
+
+/**
+ * The body of the fast kernel for depth k: per image pair, per block of 4 channels (weights w<c>_<t>,
+ * scale and folded constant in locals), per pixel: k loads, 4 sums, each split into its two
+ * images' lanes and requantized with the folded stage and the int32 bit-operation clamp of
+ * requantize-channels.ts: v = floor(lane·scale + folded) clamped to [0, range], minus range; the
+ * code is v + qmax. Packed outputs add qmax to both lanes at once (QQ = qmax·(1 + 2^26)).
+ */
+function generate(k: number, kind: PairRowsOutput['kind']): string {
+  const lines: string[] = [];
+  const add = (s: string) => lines.push(s);
+  add(`const L = ${L}, INV_L = 1 / ${L}, R = ${ROUNDER};`);
+  add('const QQ = qmax * (1 + L);');
+  add('for (let q = 0; q < pairs; q++) {');
+  add('  const hiImage = 2 * q + 1 < images ? 2 * q + 1 : 2 * q;');
+  add('  for (let j = 0; j < n; j += 4) {');
+  for (let c = 0; c < 4; c++) {
+    const ws = [];
+    for (let t = 0; t < k; t++) ws.push(`w${c}_${t} = w[(j + ${c}) * ${k} + ${t}]`);
+    add(`    const ${ws.join(', ')};`);
+    add(`    const sc${c} = scale[j + ${c}], k${c} = folded[j + ${c}];`);
+  }
+  add(`    let xi = q * pixels * ${k};`);
+  if (kind === 'nhwc') {
+    add('    let o0 = 2 * q * pairStride + j, o1 = hiImage * pairStride + j;');
+  } else {
+    add('    let o = q * pairStride + start + j * channelStride, col = 0;');
+  }
+  add(`    for (let p = 0; p < pixels; p++, xi += ${k}) {`);
+  // Chunks of 8 depths: 8 loads, 4 balanced partial sums, added to the running sums.
+  for (let t0 = 0; t0 < k; t0 += 8) {
+    const t1 = Math.min(k, t0 + 8);
+    const xs = [];
+    for (let t = t0; t < t1; t++) xs.push(`x${t - t0} = x[xi + ${t}]`);
+    add(t0 === 0 ? `      let ${xs.join(', ')};` : `      ${xs.join('; ')};`);
+    for (let c = 0; c < 4; c++) {
+      const terms = [];
+      for (let t = t0; t < t1; t++) terms.push(`x${t - t0} * w${c}_${t}`);
+      add(`      ${t0 === 0 ? 'let ' : ''}s${c} ${t0 === 0 ? '=' : '+='} ${tree(terms)};`);
+    }
+  }
+  for (let c = 0; c < 4; c++) {
+    add(`      {`);
+    add(`        const h = s${c} * INV_L + R - R;`);
+    add(`        let v = Math.floor((s${c} - h * L) * sc${c} + k${c}) | 0;`);
+    add('        v &= ~(v >> 31); v -= range;');
+    add(`        let u = Math.floor(h * sc${c} + k${c}) | 0;`);
+    add('        u &= ~(u >> 31); u -= range;');
+    if (kind === 'nhwc') {
+      // A lone last image: its high lane (a copy) first, then the real low lane over it.
+      add(`        out[o1 + ${c}] = (u & (u >> 31)) + qmax;`);
+      add(`        out[o0 + ${c}] = (v & (v >> 31)) + qmax;`);
+    } else {
+      add(`        out[o + ${c} * channelStride] = (v & (v >> 31)) + L * (u & (u >> 31)) + QQ;`);
+    }
+    add('      }');
+  }
+  if (kind === 'nhwc') {
+    add('      o0 += n; o1 += n;');
+  } else if (kind === 'planes') {
+    add('      o++;');
+    add('      if (++col === wrap) { col = 0; o += gap; }');
+  } else {
+    add('      o += n;');
+  }
+  add('    }');
+  add('  }');
+  add('}');
+  return lines.join('\n');
+}

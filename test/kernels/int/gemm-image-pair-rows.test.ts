@@ -1,0 +1,88 @@
+// The image-pair-rows GEMM (gemm-image-pair-rows.ts) equals the plain reference (reference GEMM,
+// then the reference output stage, per image) on awkward shapes: one pixel, prime pixel counts,
+// odd image counts (a lone last image), depths 1, 7, 8, 9, 24 and 96 (partial chunks of the
+// generated kernel), channel counts that are and are not multiples of 4, extreme codes and
+// weights, narrow and full ranges, int32 outputs, checked output stages, and all three output
+// kinds (planes with a border, rows, NHWC).
+import t from 'tap';
+import { Rng } from '../../../src/tensor/rng';
+import { gemmIntReference } from '../../../kernels/int/gemm-int-reference';
+import { requantizeChannelsReference, type RequantizeChannelsParams } from '../../../kernels/int/requantize-channels-reference';
+import { prepareRequantizeChannels } from '../../../kernels/int/requantize-channels';
+import { gemmImagePairRows, pairRowsFit, preparePairRowsLayer, type PairRowsOutput } from '../../../kernels/int/gemm-image-pair-rows';
+import { fromImagePairRows, imagePairRowsSize, packImagePairRows } from '../../../kernels/int/image-pair-rows';
+import { fromImagePairs, imagePairsSize, IMAGE_PAIR_LANE } from '../../../kernels/int/image-pairs';
+import { firstDifference, randomInt8 } from './gemm-helper';
+
+const MAX = 2147483647;
+
+function params(rng: Rng, C: number, checked: boolean, qmin: number, qmax: number): RequantizeChannelsParams {
+  return {
+    bias: Int32Array.from({ length: C }, () => (checked && rng.int(0, 3) === 0 ? rng.int(-3000000, 3000000) : rng.int(-30000, 30000))),
+    multiplier: Int32Array.from({ length: C }, () => (rng.int(0, 4) ? 1 : -1) * rng.int(1 << 30, MAX)),
+    shift: Int32Array.from({ length: C }, () => (checked && rng.int(0, 3) === 0 ? rng.int(-31, -20) : rng.int(-13, -3))),
+    fraction: Int32Array.from({ length: C }, () => rng.int(-32768, 32769)),
+    offset: Int32Array.from({ length: C }, () => rng.int(-20, 140)),
+    qmin,
+    qmax,
+  };
+}
+
+const codes = (rng: Rng, count: number): Uint8Array => Uint8Array.from({ length: count }, () => (rng.int(0, 4) === 0 ? 255 : rng.int(0, 3) === 0 ? 0 : rng.int(0, 256)));
+
+t.test('GEMM on image-pair rows = reference GEMM + output stage, every output kind', async (t) => {
+  const rng = new Rng(913);
+  let count = 0;
+  let fast = 0;
+  const kinds = ['planes', 'rows', 'nhwc', 'nhwc32'] as const;
+  for (const images of [1, 2, 3, 5]) for (const [H, W] of [[1, 1], [1, 3], [3, 3], [5, 7]]) for (const N of [4, 5, 8, 12]) for (const K of [1, 7, 8, 9, 24, 96]) {
+    const kind = kinds[count % 4];
+    const checked = count % 9 === 8;
+    const wide = kind === 'nhwc32';
+    const [qmin, qmax] = wide ? (count % 8 < 4 ? [-MAX, MAX] : [-40000, 50000]) : count % 5 === 0 ? [0, 255] : [rng.int(0, 10), rng.int(100, 256)];
+    const pad: [number, number] = count % 3 === 0 ? [0, 0] : [1, 2];
+    const P = H * W;
+    const a = codes(rng, images * P * K);
+    const w = randomInt8(rng, N * K);
+    const pr = params(rng, N, checked, qmin, qmax);
+    const want = wide ? new Int32Array(images * P * N) : new Uint8Array(images * P * N);
+    requantizeChannelsReference(images * P, N, gemmIntReference(images * P, N, K, a, w), pr, want);
+    const plan = prepareRequantizeChannels(N, pr, wide ? 'int32' : 'uint8');
+    const layer = preparePairRowsLayer(w, N, K, plan);
+    if (layer.fast) fast++;
+    const x = new Float64Array(imagePairRowsSize(images, P * K));
+    packImagePairRows(a, images, P * K, x);
+    const label = `${images} images ${H}x${W} N${N} K${K} ${kind}${checked ? ' checked' : ''} [${qmin}, ${qmax}]`;
+    let got: ArrayLike<number>;
+    if (kind === 'planes') {
+      const out = new Float64Array(imagePairsSize(images, H, W, N, pad)).fill(5 * (1 + IMAGE_PAIR_LANE));
+      const output: PairRowsOutput = { kind: 'planes', height: H, width: W, pad };
+      gemmImagePairRows(images, P, x, layer, out, output);
+      if (pad[0] > 0 && out[0] !== 5 * (1 + IMAGE_PAIR_LANE)) t.fail(`${label}: border overwritten`);
+      const nhwc = fromImagePairs(out, images, H, W, N, pad);
+      got = nhwc;
+    } else if (kind === 'rows') {
+      const out = new Float64Array(imagePairRowsSize(images, P * N));
+      gemmImagePairRows(images, P, x, layer, out, { kind: 'rows' });
+      got = fromImagePairRows(out, images, P * N);
+    } else {
+      const out = wide ? new Int32Array(images * P * N) : new Uint8Array(images * P * N);
+      gemmImagePairRows(images, P, x, layer, out, { kind: 'nhwc' });
+      got = out;
+    }
+    const d = firstDifference(got, want);
+    if (d >= 0) t.fail(`${label}: element ${d} is ${got[d]}, want ${want[d]}`);
+    count++;
+  }
+  t.equal(count, 384);
+  // Most cases must take the generated kernel (N a multiple of 4, unchecked, narrow range).
+  t.ok(fast >= 120, `${fast} cases on the generated kernel`);
+});
+
+t.test('image-pair rows: sums that would not split exactly are refused', async (t) => {
+  const w = new Int8Array(1100).fill(-128);
+  t.notOk(pairRowsFit(w, 1, 1100));
+  t.ok(pairRowsFit(w, 1, 1000));
+  const plan = prepareRequantizeChannels(1, params(new Rng(1), 1, false, 0, 255), 'uint8');
+  t.throws(() => preparePairRowsLayer(w, 1, 1100, plan), /2\^25/);
+});
