@@ -49,6 +49,10 @@ export interface PairRowsLayer {
   folded: Float64Array;
 }
 
+/** Largest depth served: the generated kernel holds 4·k weights in locals (at K = 64 and 96 it
+ * measured slower than the channel-pair kernels: too large for V8 to optimize well). */
+export const PAIR_ROWS_MAX_K = 32;
+
 /** Can image-pair rows carry this layer's sums exactly (255·Σ_t|w| < 2^25 for every channel)? */
 export function pairRowsFit(w: ArrayLike<number>, n: number, k: number): boolean {
   for (let j = 0; j < n; j++) {
@@ -63,6 +67,7 @@ export function pairRowsFit(w: ArrayLike<number>, n: number, k: number): boolean
 export function preparePairRowsLayer(w: ArrayLike<number>, n: number, k: number, plan: RequantizeChannelsPlan): PairRowsLayer {
   const fn = 'preparePairRowsLayer';
   checkDims(fn, { n, k });
+  if (k > PAIR_ROWS_MAX_K) throw new Error(`${fn}: depth ${k} is above ${PAIR_ROWS_MAX_K}`);
   checkLength(fn, 'w', w, n * k, `${n}x${k}`);
   checkIntRange(fn, 'w', w, n * k, -128, 127);
   if (plan.channels !== n) throw new Error(`${fn}: the output stage has ${plan.channels} channels, the weights ${n}`);
@@ -189,8 +194,8 @@ function tree(terms: string[]): string {
 }
 
 /**
- * The body of the fast kernel for depth k: per image pair, per block of 4 channels (weights w<c>_<t>,
- * scale and folded constant in locals), per pixel: k loads, 4 sums, each split into its two
+ * The body of the fast kernel for depth k: per block of 4 channels (weights w<c>_<t>, scale and
+ * folded constant in locals), per image pair, per pixel: k loads, 4 sums, each split into its two
  * images' lanes and requantized with the folded stage and the int32 bit-operation clamp of
  * requantize-channels.ts: v = floor(lane·scale + folded) clamped to [0, range], minus range; the
  * code is v + qmax. Packed outputs add qmax to both lanes at once (QQ = qmax·(1 + 2^26)).
@@ -200,15 +205,17 @@ function generate(k: number, kind: PairRowsOutput['kind']): string {
   const add = (s: string) => lines.push(s);
   add(`const L = ${L}, INV_L = 1 / ${L}, R = ${ROUNDER};`);
   add('const QQ = qmax * (1 + L);');
-  add('for (let q = 0; q < pairs; q++) {');
-  add('  const hiImage = 2 * q + 1 < images ? 2 * q + 1 : 2 * q;');
-  add('  for (let j = 0; j < n; j += 4) {');
+  // Channel blocks outside, image pairs inside: the weights are loaded once per layer (small
+  // planes late in a network have few pixels per image).
+  add('for (let j = 0; j < n; j += 4) {');
   for (let c = 0; c < 4; c++) {
     const ws = [];
     for (let t = 0; t < k; t++) ws.push(`w${c}_${t} = w[(j + ${c}) * ${k} + ${t}]`);
-    add(`    const ${ws.join(', ')};`);
-    add(`    const sc${c} = scale[j + ${c}], k${c} = folded[j + ${c}];`);
+    add(`  const ${ws.join(', ')};`);
+    add(`  const sc${c} = scale[j + ${c}], k${c} = folded[j + ${c}];`);
   }
+  add('  for (let q = 0; q < pairs; q++) {');
+  add('    const hiImage = 2 * q + 1 < images ? 2 * q + 1 : 2 * q;');
   add(`    let xi = q * pixels * ${k};`);
   if (kind === 'nhwc') {
     add('    let o0 = 2 * q * pairStride + j, o1 = hiImage * pairStride + j;');

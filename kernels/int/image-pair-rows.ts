@@ -24,9 +24,8 @@ export function packImagePairRows(codes: ArrayLike<number>, n: number, size: num
   }
 }
 
-/** Image-pair rows -> the codes of the n images, image-major. */
-export function fromImagePairRows(x: Float64Array, n: number, size: number): Uint8Array {
-  const out = new Uint8Array(n * size);
+/** Image-pair rows -> the codes of the n images, image-major, into `out` (or a new array). */
+export function fromImagePairRows(x: Float64Array, n: number, size: number, out = new Uint8Array(n * size)): Uint8Array {
   for (let b = 0; b < n; b++) for (let i = 0; i < size; i++) out[b * size + i] = imagePairLane(x[(b >> 1) * size + i], b & 1);
   return out;
 }
