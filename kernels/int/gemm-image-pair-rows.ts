@@ -49,9 +49,17 @@ export interface PairRowsLayer {
   folded: Float64Array;
 }
 
-/** Largest depth served: the generated kernel holds 4·k weights in locals (at K = 64 and 96 it
- * measured slower than the channel-pair kernels: too large for V8 to optimize well). */
-export const PAIR_ROWS_MAX_K = 32;
+/** Largest depth served (exact lanes hold far beyond; this bounds the generated code). */
+export const PAIR_ROWS_MAX_K = 256;
+
+/**
+ * Depth per generated kernel: each holds 4·CHUNK weights in locals. Deeper layers run one kernel
+ * per chunk of depths, the partial sums kept in scratch between them (a kernel with all 4·96
+ * weights of a K = 96 layer measured slower than the channel-pair kernels: too large for V8).
+ */
+const CHUNK = 32;
+
+let PARTIAL = new Float64Array(0);
 
 /** Can image-pair rows carry this layer's sums exactly (255·Σ_t|w| < 2^25 for every channel)? */
 export function pairRowsFit(w: ArrayLike<number>, n: number, k: number): boolean {
@@ -102,7 +110,13 @@ export function gemmImagePairRows(images: number, pixels: number, x: Float64Arra
   const g = geometry(output, pixels, n);
   checkLength(fn, 'out', out, packed ? pairs * g.pairStride : images * pixels * n, `${images} images of ${pixels}x${n} as ${output.kind}`);
   if (layer.fast && pixels > 0) {
-    kernel(k, output.kind)(pairs, images, pixels, x, layer.weights, plan.scale, layer.folded, n, out, plan.qmax - plan.qmin, plan.qmax, g.pairStride, g.start, g.channelStride, g.wrap, g.gap);
+    if (k > CHUNK && PARTIAL.length < pairs * pixels * n) PARTIAL = new Float64Array(pairs * pixels * n);
+    for (let t0 = 0; t0 < k; t0 += CHUNK) {
+      const phase: Phase = k <= CHUNK ? 'only' : t0 === 0 ? 'first' : t0 + CHUNK >= k ? 'last' : 'middle';
+      kernel(k, t0, Math.min(CHUNK, k - t0), phase, output.kind)(
+        pairs, images, pixels, x, layer.weights, plan.scale, layer.folded, n, out, plan.qmax - plan.qmin, plan.qmax, g.pairStride, g.start, g.channelStride, g.wrap, g.gap, PARTIAL,
+      );
+    }
     return;
   }
   generic(pairs, images, pixels, x, layer, out, g);
@@ -172,15 +186,22 @@ function stage(acc: number, c: number, plan: RequantizeChannelsPlan): number {
 type Kernel = (
   pairs: number, images: number, pixels: number, x: Float64Array, w: Float64Array, scale: Float64Array, folded: Float64Array, n: number,
   out: Float64Array | Uint8Array | Int32Array, range: number, qmax: number, pairStride: number, start: number, channelStride: number, wrap: number, gap: number,
+  partial: Float64Array,
 ) => void;
+
+/** Which depths a kernel sums: all ('only'), or a chunk whose partial sums go to / come from scratch. */
+type Phase = 'only' | 'first' | 'middle' | 'last';
 
 const KERNELS = new Map<string, Kernel>();
 
-function kernel(k: number, kind: PairRowsOutput['kind']): Kernel {
-  const key = `${k} ${kind}`;
+function kernel(k: number, t0: number, kc: number, phase: Phase, kind: PairRowsOutput['kind']): Kernel {
+  const key = `${k} ${t0} ${kc} ${phase} ${kind}`;
   let f = KERNELS.get(key);
   if (!f) {
-    f = new Function('pairs', 'images', 'pixels', 'x', 'w', 'scale', 'folded', 'n', 'out', 'range', 'qmax', 'pairStride', 'start', 'channelStride', 'wrap', 'gap', generate(k, kind)) as Kernel;
+    const params = ['pairs', 'images', 'pixels', 'x', 'w', 'scale', 'folded', 'n', 'out', 'range', 'qmax', 'pairStride', 'start', 'channelStride', 'wrap', 'gap', 'partial'];
+    // Named (pairRows_k<depth>_<first depth>_<phase>_<kind>) so profiles and traces can tell them apart.
+    const name = `pairRows_k${k}_${t0}_${phase}_${kind}`;
+    f = new Function(`return function ${name}(${params.join(', ')}) {\n${generate(k, t0, kc, phase, kind)}\n};`)() as Kernel;
     KERNELS.set(key, f);
   }
   return f;
@@ -194,13 +215,14 @@ function tree(terms: string[]): string {
 }
 
 /**
- * The body of the fast kernel for depth k: per block of 4 channels (weights w<c>_<t>, scale and
- * folded constant in locals), per image pair, per pixel: k loads, 4 sums, each split into its two
- * images' lanes and requantized with the folded stage and the int32 bit-operation clamp of
+ * The body of the fast kernel for depths [t0, t0 + kc) of k: per block of 4 channels (weights
+ * w<c>_<t>, scale and folded constant in locals), per image pair, per pixel: kc loads, 4 sums
+ * (plus the earlier chunks' partial sums), and unless more chunks follow, each sum split into its
+ * two images' lanes and requantized with the folded stage and the int32 bit-operation clamp of
  * requantize-channels.ts: v = floor(lane·scale + folded) clamped to [0, range], minus range; the
  * code is v + qmax. Packed outputs add qmax to both lanes at once (QQ = qmax·(1 + 2^26)).
  */
-function generate(k: number, kind: PairRowsOutput['kind']): string {
+function generate(k: number, t0: number, kc: number, phase: Phase, kind: PairRowsOutput['kind']): string {
   const lines: string[] = [];
   const add = (s: string) => lines.push(s);
   add(`const L = ${L}, INV_L = 1 / ${L}, R = ${ROUNDER};`);
@@ -210,31 +232,40 @@ function generate(k: number, kind: PairRowsOutput['kind']): string {
   add('for (let j = 0; j < n; j += 4) {');
   for (let c = 0; c < 4; c++) {
     const ws = [];
-    for (let t = 0; t < k; t++) ws.push(`w${c}_${t} = w[(j + ${c}) * ${k} + ${t}]`);
+    for (let t = 0; t < kc; t++) ws.push(`w${c}_${t} = w[(j + ${c}) * ${k} + ${t0 + t}]`);
     add(`  const ${ws.join(', ')};`);
     add(`  const sc${c} = scale[j + ${c}], k${c} = folded[j + ${c}];`);
   }
   add('  for (let q = 0; q < pairs; q++) {');
   add('    const hiImage = 2 * q + 1 < images ? 2 * q + 1 : 2 * q;');
-  add(`    let xi = q * pixels * ${k};`);
+  add(`    let xi = q * pixels * ${k} + ${t0};`);
+  add('    let a = q * pixels * n + j;');
   if (kind === 'nhwc') {
     add('    let o0 = 2 * q * pairStride + j, o1 = hiImage * pairStride + j;');
   } else {
     add('    let o = q * pairStride + start + j * channelStride, col = 0;');
   }
-  add(`    for (let p = 0; p < pixels; p++, xi += ${k}) {`);
-  // Chunks of 8 depths: 8 loads, 4 balanced partial sums, added to the running sums.
-  for (let t0 = 0; t0 < k; t0 += 8) {
-    const t1 = Math.min(k, t0 + 8);
+  add(`    for (let p = 0; p < pixels; p++, xi += ${k}, a += n) {`);
+  // Groups of 8 depths: 8 loads, 4 balanced partial sums, added to the running sums.
+  for (let g0 = 0; g0 < kc; g0 += 8) {
+    const g1 = Math.min(kc, g0 + 8);
     const xs = [];
-    for (let t = t0; t < t1; t++) xs.push(`x${t - t0} = x[xi + ${t}]`);
-    add(t0 === 0 ? `      let ${xs.join(', ')};` : `      ${xs.join('; ')};`);
+    for (let t = g0; t < g1; t++) xs.push(`x${t - g0} = x[xi + ${t}]`);
+    add(g0 === 0 ? `      let ${xs.join(', ')};` : `      ${xs.join('; ')};`);
     for (let c = 0; c < 4; c++) {
       const terms = [];
-      for (let t = t0; t < t1; t++) terms.push(`x${t - t0} * w${c}_${t}`);
-      add(`      ${t0 === 0 ? 'let ' : ''}s${c} ${t0 === 0 ? '=' : '+='} ${tree(terms)};`);
+      for (let t = g0; t < g1; t++) terms.push(`x${t - g0} * w${c}_${t}`);
+      add(`      ${g0 === 0 ? 'let ' : ''}s${c} ${g0 === 0 ? '=' : '+='} ${tree(terms)};`);
     }
   }
+  if (phase === 'first' || phase === 'middle') {
+    for (let c = 0; c < 4; c++) add(phase === 'first' ? `      partial[a + ${c}] = s${c};` : `      partial[a + ${c}] += s${c};`);
+    add('    }');
+    add('  }');
+    add('}');
+    return lines.join('\n');
+  }
+  if (phase === 'last') for (let c = 0; c < 4; c++) add(`      s${c} += partial[a + ${c}];`);
   for (let c = 0; c < 4; c++) {
     add(`      {`);
     add(`        const h = s${c} * INV_L + R - R;`);

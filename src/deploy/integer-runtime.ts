@@ -49,6 +49,7 @@ import { IMAGE_PAIR_LANE, imagePairsSize, fromImagePairs } from '../../kernels/i
 import { fitsTriples, gemmInt8RequantizeTriples, prepackInt8RequantizeTriples } from '../../kernels/int/gemm-int8-requantize-triples';
 import { gemmImagePairRows, pairRowsFit, preparePairRowsLayer, PAIR_ROWS_MAX_K, type PairRowsOutput } from '../../kernels/int/gemm-image-pair-rows';
 import { fromImagePairRows, imagePairRowsSize, packImagePairRows } from '../../kernels/int/image-pair-rows';
+import { requantizeTensor, requantizeTensorImagePairRows } from '../../kernels/int/requantize-tensor';
 import { im2colInt } from '../../kernels/int/im2col-int';
 import { maxPool2dInt } from '../../kernels/int/max-pool2d-int';
 import { globalSumPool2dInt } from '../../kernels/int/global-sum-pool2d-int';
@@ -689,12 +690,16 @@ export class IntegerRuntime {
       case 'requantize': {
         const size = this.sizes[op.input];
         const st = stage(tensorParams(op.requant, 1, 1), 1, T[op.output].type);
+        if (this.kernels !== 'reference') {
+          return this.layout(op.output).kind === 'pair-rows'
+            ? (batch) => requantizeTensorImagePairRows(batch, size, buf(op.input), st.plan, this.buffers[op.output] as Float64Array)
+            : (batch) => requantizeTensor(batch * size, buf(op.input), st.plan, buf(op.output));
+        }
         return (batch) => {
           const x = buf(op.input);
           const acc = this.scratchAcc(batch * size);
           for (let i = 0; i < batch * size; i++) acc[i] = x[i];
-          this.requantize(batch * size, acc, st, this.elementwiseOut(op.output, batch), 0);
-          this.packPairRows(op.output, batch);
+          this.requantize(batch * size, acc, st, buf(op.output), 0);
         };
       }
       case 'reshape':
