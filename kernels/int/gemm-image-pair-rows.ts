@@ -10,13 +10,15 @@
 // per 16 outputs). Here the activations arrive as doubles already holding two images, and the
 // weights of a block of 4 output channels are locals for the whole pass over the pixels (V8
 // spills them to stack slots and multiplies from there, no checks): per pixel pair, K loads serve
-// 4 channels x 2 images. The depth is written out (a kernel generated once per depth and output
-// kind, see generate()), so each weight has its own local.
+// 4 channels x 2 images. The depth is written out (kernels generated for chunks of up to 16
+// depths, see generate()), so each weight has its own local.
 //
 // Exactness: each image's sum Σ x·w is an integer of magnitude at most 255·Σ_t|w| < 2^25, so the
 // packed sum lo + 2^26·hi is exact and splits exactly (as in image-pairs.ts). The fast output
-// stage is the folded one of gemm-int8-requantize.ts, under the same conditions; a layer that
-// fails them, or whose channel count is not a multiple of 4, takes a plain loop with the checked
+// stage is requantize-channels.ts's double path without per-element checks (when every
+// channel's |lane + bias| stays below its limit), with bias and low folded into one constant
+// where gemm-int8-requantize.ts's fold conditions hold for every channel; a layer that fails
+// the first, or whose channel count is not a multiple of 4, takes a plain loop with the checked
 // output stage (requantize-channels.ts).
 //
 // Outputs: 'planes' (image-pair planes with a border, for a depthwise layer: image-pairs.ts),
@@ -43,10 +45,17 @@ export interface PairRowsLayer {
   /** W as doubles, [n][k]. */
   weights: Float64Array;
   plan: RequantizeChannelsPlan;
-  /** Whether the generated kernel runs (folded stage, n a multiple of 4). */
+  /** Whether the generated kernel runs (unchecked narrow stage, n a multiple of 4). */
   fast: boolean;
-  /** bias·scale + addend + low per channel: the folded output stage's constant. */
-  folded: Float64Array;
+  /**
+   * Per channel, the stage as floor((lane + bias)·scale + constant) + low: folded (bias and low
+   * inside the constant, bias·scale + addend + low, when every channel allows it; bias and low
+   * then 0) or not (constant = addend).
+   */
+  bias: Float64Array;
+  constant: Float64Array;
+  low: Float64Array;
+  folded: boolean;
 }
 
 /** Largest depth served (exact lanes hold far beyond; this bounds the generated code). */
@@ -54,10 +63,12 @@ export const PAIR_ROWS_MAX_K = 256;
 
 /**
  * Depth per generated kernel: each holds 4·CHUNK weights in locals. Deeper layers run one kernel
- * per chunk of depths, the partial sums kept in scratch between them (a kernel with all 4·96
- * weights of a K = 96 layer measured slower than the channel-pair kernels: too large for V8).
+ * per chunk of depths, the partial sums kept in scratch between them. Why 16: TurboFan's time
+ * to compile such a kernel grows fast with its size (measured: ~35 ms at 8 depths, ~60 ms at 16,
+ * ~330 ms at 32, and kernels with 96 depths were never optimized within a benchmark's runs);
+ * the chunks' kernels are shared by every layer (depth and offset are arguments), so few exist.
  */
-const CHUNK = 32;
+const CHUNK = 16;
 
 let PARTIAL = new Float64Array(0);
 
@@ -80,18 +91,27 @@ export function preparePairRowsLayer(w: ArrayLike<number>, n: number, k: number,
   checkIntRange(fn, 'w', w, n * k, -128, 127);
   if (plan.channels !== n) throw new Error(`${fn}: the output stage has ${plan.channels} channels, the weights ${n}`);
   if (!pairRowsFit(w, n, k)) throw new Error(`${fn}: some channel has 255·Σ|w| >= 2^25; its image lanes would not be exact`);
-  const folded = new Float64Array(n);
   let fast = n % 4 === 0 && plan.narrow;
+  let folded = true;
   for (let j = 0; j < n; j++) {
     let s = 0;
     for (let t = 0; t < k; t++) s += Math.abs(w[j * k + t]);
     const bound = 255 * s;
     const r = 31 - plan.shift[j];
-    // The fold of gemm-int8-requantize.ts: every numerator over 2^r stays below 2^51.
-    if (!(bound + Math.abs(plan.bias[j]) < plan.limit[j] && bound < 2 ** 20 && Math.abs(plan.bias[j]) < 2 ** 20 && Math.abs(plan.low[j]) * 2 ** r < 2 ** 51)) fast = false;
-    folded[j] = plan.bias[j] * plan.scale[j] + plan.addend[j] + plan.low[j];
+    // requantize-channels.ts's fast path without checks (|lane + bias| below the limit), and
+    // the fold of gemm-int8-requantize.ts (every numerator over 2^r below 2^51).
+    if (!(bound + Math.abs(plan.bias[j]) < plan.limit[j])) fast = false;
+    if (!(bound < 2 ** 20 && Math.abs(plan.bias[j]) < 2 ** 20 && Math.abs(plan.low[j]) * 2 ** r < 2 ** 51)) folded = false;
   }
-  return { n, k, weights: Float64Array.from({ length: n * k }, (_, i) => w[i]), plan, fast, folded };
+  const bias = new Float64Array(n);
+  const low = new Float64Array(n);
+  const constant = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    constant[j] = folded ? plan.bias[j] * plan.scale[j] + plan.addend[j] + plan.low[j] : plan.addend[j];
+    bias[j] = folded ? 0 : plan.bias[j];
+    low[j] = folded ? 0 : plan.low[j];
+  }
+  return { n, k, weights: Float64Array.from({ length: n * k }, (_, i) => w[i]), plan, fast, bias, constant, low, folded };
 }
 
 /**
@@ -113,8 +133,9 @@ export function gemmImagePairRows(images: number, pixels: number, x: Float64Arra
     if (k > CHUNK && PARTIAL.length < pairs * pixels * n) PARTIAL = new Float64Array(pairs * pixels * n);
     for (let t0 = 0; t0 < k; t0 += CHUNK) {
       const phase: Phase = k <= CHUNK ? 'only' : t0 === 0 ? 'first' : t0 + CHUNK >= k ? 'last' : 'middle';
-      kernel(k, t0, Math.min(CHUNK, k - t0), phase, output.kind)(
-        pairs, images, pixels, x, layer.weights, plan.scale, layer.folded, n, out, plan.qmax - plan.qmin, plan.qmax, g.pairStride, g.start, g.channelStride, g.wrap, g.gap, PARTIAL,
+      kernel(Math.min(CHUNK, k - t0), phase, packed, layer.folded)(
+        pairs, images, pixels, x, layer.weights, k, t0, plan.scale, layer.bias, layer.constant, layer.low, n, out, plan.qmax - plan.qmin, plan.qmax,
+        g.pairStride, g.start, g.channelStride, g.pixelStep, g.wrap, g.gap, PARTIAL,
       );
     }
     return;
@@ -127,8 +148,9 @@ interface Geometry {
   pairStride: number;
   /** Offset of pixel 0, channel 0. */
   start: number;
-  /** Distance between channels. */
+  /** Distance between channels, and between pixels (packed outputs). */
   channelStride: number;
+  pixelStep: number;
   /** Pixels per row, and the elements skipped after each row (planes' border); wrap 0: never. */
   wrap: number;
   gap: number;
@@ -139,9 +161,9 @@ function geometry(output: PairRowsOutput, pixels: number, n: number): Geometry {
     const { height, width, pad } = output;
     if (height * width !== pixels) throw new Error(`gemmImagePairRows: planes of ${height}x${width} for ${pixels} pixels`);
     const planeSize = (height + 2 * pad[0]) * (width + 2 * pad[1]);
-    return { pairStride: n * planeSize, start: pad[0] * (width + 2 * pad[1]) + pad[1], channelStride: planeSize, wrap: width, gap: 2 * pad[1] };
+    return { pairStride: n * planeSize, start: pad[0] * (width + 2 * pad[1]) + pad[1], channelStride: planeSize, pixelStep: 1, wrap: width, gap: 2 * pad[1] };
   }
-  return { pairStride: pixels * n, start: 0, channelStride: 1, wrap: 0, gap: 0 };
+  return { pairStride: pixels * n, start: 0, channelStride: 1, pixelStep: n, wrap: 0, gap: 0 };
 }
 
 /** Output index of (pixel p, channel c) within one pair's (or image's) block. */
@@ -184,9 +206,10 @@ function stage(acc: number, c: number, plan: RequantizeChannelsPlan): number {
 }
 
 type Kernel = (
-  pairs: number, images: number, pixels: number, x: Float64Array, w: Float64Array, scale: Float64Array, folded: Float64Array, n: number,
-  out: Float64Array | Uint8Array | Int32Array, range: number, qmax: number, pairStride: number, start: number, channelStride: number, wrap: number, gap: number,
-  partial: Float64Array,
+  pairs: number, images: number, pixels: number, x: Float64Array, w: Float64Array, k: number, t0: number,
+  scale: Float64Array, bias: Float64Array, constant: Float64Array, low: Float64Array, n: number,
+  out: Float64Array | Uint8Array | Int32Array, range: number, qmax: number,
+  pairStride: number, start: number, channelStride: number, pixelStep: number, wrap: number, gap: number, partial: Float64Array,
 ) => void;
 
 /** Which depths a kernel sums: all ('only'), or a chunk whose partial sums go to / come from scratch. */
@@ -194,14 +217,23 @@ type Phase = 'only' | 'first' | 'middle' | 'last';
 
 const KERNELS = new Map<string, Kernel>();
 
-function kernel(k: number, t0: number, kc: number, phase: Phase, kind: PairRowsOutput['kind']): Kernel {
-  const key = `${k} ${t0} ${kc} ${phase} ${kind}`;
+/**
+ * The kernel for kc depths, a phase, and packed (planes, rows) or per-image output; shared by
+ * every layer (few kernels, each compiled once and soon hot).
+ */
+function kernel(kc: number, phase: Phase, packed: boolean, folded: boolean): Kernel {
+  const sums = phase === 'first' || phase === 'middle';
+  const kind = sums ? 'sums' : `${packed ? 'packed' : 'nhwc'}${folded ? '' : '_unfolded'}`;
+  const key = `${kc} ${phase} ${kind}`;
   let f = KERNELS.get(key);
   if (!f) {
-    const params = ['pairs', 'images', 'pixels', 'x', 'w', 'scale', 'folded', 'n', 'out', 'range', 'qmax', 'pairStride', 'start', 'channelStride', 'wrap', 'gap', 'partial'];
-    // Named (pairRows_k<depth>_<first depth>_<phase>_<kind>) so profiles and traces can tell them apart.
-    const name = `pairRows_k${k}_${t0}_${phase}_${kind}`;
-    f = new Function(`return function ${name}(${params.join(', ')}) {\n${generate(k, t0, kc, phase, kind)}\n};`)() as Kernel;
+    const params = [
+      'pairs', 'images', 'pixels', 'x', 'w', 'k', 't0', 'scale', 'bias', 'constant', 'low', 'n', 'out', 'range', 'qmax',
+      'pairStride', 'start', 'channelStride', 'pixelStep', 'wrap', 'gap', 'partial',
+    ];
+    // Named (pairRows<depths>_<phase>_<kind>) so profiles and traces can tell them apart.
+    const name = `pairRows${kc}_${phase}_${kind}`;
+    f = new Function(`return function ${name}(${params.join(', ')}) {\n${generate(kc, phase, packed, folded)}\n};`)() as Kernel;
     KERNELS.set(key, f);
   }
   return f;
@@ -215,14 +247,15 @@ function tree(terms: string[]): string {
 }
 
 /**
- * The body of the fast kernel for depths [t0, t0 + kc) of k: per block of 4 channels (weights
+ * The body of the fast kernel for depths [t0, t0 + kc) of k (both arguments): per block of 4 channels (weights
  * w<c>_<t>, scale and folded constant in locals), per image pair, per pixel: kc loads, 4 sums
  * (plus the earlier chunks' partial sums), and unless more chunks follow, each sum split into its
  * two images' lanes and requantized with the folded stage and the int32 bit-operation clamp of
- * requantize-channels.ts: v = floor(lane·scale + folded) clamped to [0, range], minus range; the
+ * requantize-channels.ts: v = floor(lane·scale + constant) (or, unfolded, floor((lane + bias)·scale +
+ * constant) + low) clamped to [0, range], minus range; the
  * code is v + qmax. Packed outputs add qmax to both lanes at once (QQ = qmax·(1 + 2^26)).
  */
-function generate(k: number, t0: number, kc: number, phase: Phase, kind: PairRowsOutput['kind']): string {
+function generate(kc: number, phase: Phase, packed: boolean, folded: boolean): string {
   const lines: string[] = [];
   const add = (s: string) => lines.push(s);
   add(`const L = ${L}, INV_L = 1 / ${L}, R = ${ROUNDER};`);
@@ -232,20 +265,20 @@ function generate(k: number, t0: number, kc: number, phase: Phase, kind: PairRow
   add('for (let j = 0; j < n; j += 4) {');
   for (let c = 0; c < 4; c++) {
     const ws = [];
-    for (let t = 0; t < kc; t++) ws.push(`w${c}_${t} = w[(j + ${c}) * ${k} + ${t0 + t}]`);
+    for (let t = 0; t < kc; t++) ws.push(`w${c}_${t} = w[(j + ${c}) * k + t0 + ${t}]`);
     add(`  const ${ws.join(', ')};`);
-    add(`  const sc${c} = scale[j + ${c}], k${c} = folded[j + ${c}];`);
+    add(`  const sc${c} = scale[j + ${c}], k${c} = constant[j + ${c}], b${c} = bias[j + ${c}], l${c} = low[j + ${c}];`);
   }
   add('  for (let q = 0; q < pairs; q++) {');
   add('    const hiImage = 2 * q + 1 < images ? 2 * q + 1 : 2 * q;');
-  add(`    let xi = q * pixels * ${k} + ${t0};`);
+  add('    let xi = q * pixels * k + t0;');
   add('    let a = q * pixels * n + j;');
-  if (kind === 'nhwc') {
-    add('    let o0 = 2 * q * pairStride + j, o1 = hiImage * pairStride + j;');
-  } else {
+  if (packed) {
     add('    let o = q * pairStride + start + j * channelStride, col = 0;');
+  } else {
+    add('    let o0 = 2 * q * pairStride + j, o1 = hiImage * pairStride + j;');
   }
-  add(`    for (let p = 0; p < pixels; p++, xi += ${k}, a += n) {`);
+  add('    for (let p = 0; p < pixels; p++, xi += k, a += n) {');
   // Groups of 8 depths: 8 loads, 4 balanced partial sums, added to the running sums.
   for (let g0 = 0; g0 < kc; g0 += 8) {
     const g1 = Math.min(kc, g0 + 8);
@@ -269,26 +302,31 @@ function generate(k: number, t0: number, kc: number, phase: Phase, kind: PairRow
   for (let c = 0; c < 4; c++) {
     add(`      {`);
     add(`        const h = s${c} * INV_L + R - R;`);
-    add(`        let v = Math.floor((s${c} - h * L) * sc${c} + k${c}) | 0;`);
-    add('        v &= ~(v >> 31); v -= range;');
-    add(`        let u = Math.floor(h * sc${c} + k${c}) | 0;`);
+    if (folded) {
+      add(`        let v = Math.floor((s${c} - h * L) * sc${c} + k${c}) | 0;`);
+      add('        v &= ~(v >> 31); v -= range;');
+      add(`        let u = Math.floor(h * sc${c} + k${c}) | 0;`);
+    } else {
+      add(`        let v = (Math.floor((s${c} - h * L + b${c}) * sc${c} + k${c}) + l${c}) | 0;`);
+      add('        v &= ~(v >> 31); v -= range;');
+      add(`        let u = (Math.floor((h + b${c}) * sc${c} + k${c}) + l${c}) | 0;`);
+    }
     add('        u &= ~(u >> 31); u -= range;');
-    if (kind === 'nhwc') {
+    if (packed) {
+      add(`        out[o + ${c} * channelStride] = (v & (v >> 31)) + L * (u & (u >> 31)) + QQ;`);
+    } else {
       // A lone last image: its high lane (a copy) first, then the real low lane over it.
       add(`        out[o1 + ${c}] = (u & (u >> 31)) + qmax;`);
       add(`        out[o0 + ${c}] = (v & (v >> 31)) + qmax;`);
-    } else {
-      add(`        out[o + ${c} * channelStride] = (v & (v >> 31)) + L * (u & (u >> 31)) + QQ;`);
     }
     add('      }');
   }
-  if (kind === 'nhwc') {
-    add('      o0 += n; o1 += n;');
-  } else if (kind === 'planes') {
-    add('      o++;');
+  if (packed) {
+    // Planes: the next pixel, and the border after each row; rows: the next pixel's channels.
+    add('      o += pixelStep;');
     add('      if (++col === wrap) { col = 0; o += gap; }');
   } else {
-    add('      o += n;');
+    add('      o0 += n; o1 += n;');
   }
   add('    }');
   add('  }');
