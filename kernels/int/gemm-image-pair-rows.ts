@@ -27,6 +27,7 @@
 import { rescaleWithFraction } from './requantize-channels-reference';
 import type { RequantizeChannelsPlan } from './requantize-channels';
 import { IMAGE_PAIR_LANE } from './image-pairs';
+import { prepareTruncationStage, rawSumRange } from './truncation-stage';
 import { checkDims, checkIntRange, checkLength } from './validate';
 
 const L = IMAGE_PAIR_LANE;
@@ -48,14 +49,19 @@ export interface PairRowsLayer {
   /** Whether the generated kernel runs (unchecked narrow stage, n a multiple of 4). */
   fast: boolean;
   /**
-   * Per channel, the stage as floor((lane + bias)·scale + constant) + low: folded (bias and low
-   * inside the constant, bias·scale + addend + low, when every channel allows it; bias and low
-   * then 0) or not (constant = addend).
+   * How the generated kernel runs the output stage: 'table' or 'free' (truncation-stage.ts: a
+   * table lookup, or no clamp at all where nothing reachable is clamped), else the bit-operation
+   * clamp on floor((lane + bias)·scale + constant) + low, 'folded' (bias and low inside the
+   * constant, bias·scale + addend + low; bias and low then 0) or 'unfolded' (constant = addend).
    */
+  stage: 'table' | 'free' | 'folded' | 'unfolded';
   bias: Float64Array;
   constant: Float64Array;
   low: Float64Array;
-  folded: boolean;
+  /** The tables and base of a 'table' or 'free' stage (empty / 0 otherwise). */
+  codes: Float64Array;
+  highCodes: Float64Array;
+  base: number;
 }
 
 /** Largest depth served (exact lanes hold far beyond; this bounds the generated code). */
@@ -103,15 +109,23 @@ export function preparePairRowsLayer(w: ArrayLike<number>, n: number, k: number,
     if (!(bound + Math.abs(plan.bias[j]) < plan.limit[j])) fast = false;
     if (!(bound < 2 ** 20 && Math.abs(plan.bias[j]) < 2 ** 20 && Math.abs(plan.low[j]) * 2 ** r < 2 ** 51)) folded = false;
   }
+  const weights = Float64Array.from({ length: n * k }, (_, i) => w[i]);
   const bias = new Float64Array(n);
   const low = new Float64Array(n);
+  const { sMin, sMax } = rawSumRange(w, n, k);
+  const t = fast ? prepareTruncationStage(plan, plan.bias, sMin, sMax) : null;
+  if (t) {
+    const stage = t.clampFree ? 'free' : 'table';
+    return { n, k, weights, plan, fast, stage, bias, constant: t.constant, low, codes: t.codes, highCodes: t.highCodes, base: t.base };
+  }
   const constant = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     constant[j] = folded ? plan.bias[j] * plan.scale[j] + plan.addend[j] + plan.low[j] : plan.addend[j];
     bias[j] = folded ? 0 : plan.bias[j];
     low[j] = folded ? 0 : plan.low[j];
   }
-  return { n, k, weights: Float64Array.from({ length: n * k }, (_, i) => w[i]), plan, fast, bias, constant, low, folded };
+  const none = new Float64Array(0);
+  return { n, k, weights, plan, fast, stage: folded ? 'folded' : 'unfolded', bias, constant, low, codes: none, highCodes: none, base: 0 };
 }
 
 /**
@@ -133,9 +147,9 @@ export function gemmImagePairRows(images: number, pixels: number, x: Float64Arra
     if (k > CHUNK && PARTIAL.length < pairs * pixels * n) PARTIAL = new Float64Array(pairs * pixels * n);
     for (let t0 = 0; t0 < k; t0 += CHUNK) {
       const phase: Phase = k <= CHUNK ? 'only' : t0 === 0 ? 'first' : t0 + CHUNK >= k ? 'last' : 'middle';
-      kernel(Math.min(CHUNK, k - t0), phase, packed, layer.folded)(
+      kernel(Math.min(CHUNK, k - t0), phase, packed, layer.stage)(
         pairs, images, pixels, x, layer.weights, k, t0, plan.scale, layer.bias, layer.constant, layer.low, n, out, plan.qmax - plan.qmin, plan.qmax,
-        g.pairStride, g.start, g.channelStride, g.pixelStep, g.wrap, g.gap, PARTIAL,
+        g.pairStride, g.start, g.channelStride, g.pixelStep, g.wrap, g.gap, PARTIAL, layer.codes, layer.highCodes, layer.base,
       );
     }
     return;
@@ -210,6 +224,7 @@ type Kernel = (
   scale: Float64Array, bias: Float64Array, constant: Float64Array, low: Float64Array, n: number,
   out: Float64Array | Uint8Array | Int32Array, range: number, qmax: number,
   pairStride: number, start: number, channelStride: number, pixelStep: number, wrap: number, gap: number, partial: Float64Array,
+  codes: Float64Array, highCodes: Float64Array, base: number,
 ) => void;
 
 /** Which depths a kernel sums: all ('only'), or a chunk whose partial sums go to / come from scratch. */
@@ -221,19 +236,19 @@ const KERNELS = new Map<string, Kernel>();
  * The kernel for kc depths, a phase, and packed (planes, rows) or per-image output; shared by
  * every layer (few kernels, each compiled once and soon hot).
  */
-function kernel(kc: number, phase: Phase, packed: boolean, folded: boolean): Kernel {
+function kernel(kc: number, phase: Phase, packed: boolean, stage: PairRowsLayer['stage']): Kernel {
   const sums = phase === 'first' || phase === 'middle';
-  const kind = sums ? 'sums' : `${packed ? 'packed' : 'nhwc'}${folded ? '' : '_unfolded'}`;
+  const kind = sums ? 'sums' : `${packed ? 'packed' : 'nhwc'}_${stage}`;
   const key = `${kc} ${phase} ${kind}`;
   let f = KERNELS.get(key);
   if (!f) {
     const params = [
       'pairs', 'images', 'pixels', 'x', 'w', 'k', 't0', 'scale', 'bias', 'constant', 'low', 'n', 'out', 'range', 'qmax',
-      'pairStride', 'start', 'channelStride', 'pixelStep', 'wrap', 'gap', 'partial',
+      'pairStride', 'start', 'channelStride', 'pixelStep', 'wrap', 'gap', 'partial', 'codes', 'highCodes', 'base',
     ];
     // Named (pairRows<depths>_<phase>_<kind>) so profiles and traces can tell them apart.
     const name = `pairRows${kc}_${phase}_${kind}`;
-    f = new Function(`return function ${name}(${params.join(', ')}) {\n${generate(kc, phase, packed, folded)}\n};`)() as Kernel;
+    f = new Function(`return function ${name}(${params.join(', ')}) {\n${generate(kc, phase, packed, stage)}\n};`)() as Kernel;
     KERNELS.set(key, f);
   }
   return f;
@@ -255,11 +270,11 @@ function tree(terms: string[]): string {
  * constant) + low) clamped to [0, range], minus range; the
  * code is v + qmax. Packed outputs add qmax to both lanes at once (QQ = qmax·(1 + 2^26)).
  */
-function generate(kc: number, phase: Phase, packed: boolean, folded: boolean): string {
+function generate(kc: number, phase: Phase, packed: boolean, stage: PairRowsLayer['stage']): string {
   const lines: string[] = [];
   const add = (s: string) => lines.push(s);
   add(`const L = ${L}, INV_L = 1 / ${L}, R = ${ROUNDER};`);
-  add('const QQ = qmax * (1 + L);');
+  add('const QQ = qmax * (1 + L), BB = base * (1 + L);');
   // Channel blocks outside, image pairs inside: the weights are loaded once per layer (small
   // planes late in a network have few pixels per image).
   add('for (let j = 0; j < n; j += 4) {');
@@ -302,7 +317,19 @@ function generate(kc: number, phase: Phase, packed: boolean, folded: boolean): s
   for (let c = 0; c < 4; c++) {
     add(`      {`);
     add(`        const h = s${c} * INV_L + R - R;`);
-    if (folded) {
+    if (stage === 'table' || stage === 'free') {
+      // truncation-stage.ts: exact, non-negative, so | 0 is the floor; a table clamps.
+      add(`        const v = ((s${c} - h * L) * sc${c} + k${c}) | 0, u = (h * sc${c} + k${c}) | 0;`);
+      if (packed) {
+        add(stage === 'table' ? `        out[o + ${c} * channelStride] = codes[v] + highCodes[u];` : `        out[o + ${c} * channelStride] = v + L * u + BB;`);
+      } else {
+        add(stage === 'table' ? `        out[o1 + ${c}] = codes[u];` : `        out[o1 + ${c}] = u + base;`);
+        add(stage === 'table' ? `        out[o0 + ${c}] = codes[v];` : `        out[o0 + ${c}] = v + base;`);
+      }
+      add('      }');
+      continue;
+    }
+    if (stage === 'folded') {
       add(`        let v = Math.floor((s${c} - h * L) * sc${c} + k${c}) | 0;`);
       add('        v &= ~(v >> 31); v -= range;');
       add(`        let u = Math.floor(h * sc${c} + k${c}) | 0;`);
