@@ -48,13 +48,14 @@ import { depthwiseConv2dIntImagePairs } from '../../kernels/int/depthwise-conv2d
 import { IMAGE_PAIR_LANE, imagePairsSize, fromImagePairs } from '../../kernels/int/image-pairs';
 import { fitsTriples, gemmInt8RequantizeTriples, prepackInt8RequantizeTriples } from '../../kernels/int/gemm-int8-requantize-triples';
 import { gemmImagePairRows, pairRowsFit, preparePairRowsLayer, PAIR_ROWS_MAX_K, type PairRowsOutput } from '../../kernels/int/gemm-image-pair-rows';
-import { fromImagePairRows, imagePairRowsSize, packImagePairRows } from '../../kernels/int/image-pair-rows';
+import { fromImagePairRows, imagePairRowsSize } from '../../kernels/int/image-pair-rows';
 import { requantizeTensor, requantizeTensorImagePairRows } from '../../kernels/int/requantize-tensor';
 import { im2colInt } from '../../kernels/int/im2col-int';
 import { maxPool2dInt } from '../../kernels/int/max-pool2d-int';
 import { globalSumPool2dInt } from '../../kernels/int/global-sum-pool2d-int';
 import { addIntReference, type AddIntParams } from '../../kernels/int/add-int-reference';
 import { addInt } from '../../kernels/int/add-int';
+import { addIntImagePairRows } from '../../kernels/int/add-int-image-pair-rows';
 import type { IntegerModel, PackedWeights, Requant, TensorRequant } from './int-graph';
 import { validateModel } from './validate-model';
 
@@ -313,7 +314,7 @@ export class IntegerRuntime {
   private buffers: Buffer[] = [];
   private col = new Uint8Array(0);
   private acc = new Int32Array(0);
-  /** Codes of one tensor around image-pair rows (see codes and elementwiseOut). */
+  /** NHWC codes of a tensor stored as image-pair rows, for a consumer that reads bytes (see codes). */
   private unpacked = new Uint8Array(0);
   private readonly steps: Step[];
   private readonly sizes: number[];
@@ -420,18 +421,6 @@ export class IntegerRuntime {
     const count = batch * this.sizes[id];
     if (this.unpacked.length < count) this.unpacked = new Uint8Array(count);
     return fromImagePairRows(x as Float64Array, batch, this.sizes[id], this.unpacked);
-  }
-
-  /** Where an elementwise op writes: its tensor, or scratch codes that packPairRows then packs. */
-  private elementwiseOut(id: number, batch: number): Uint8Array | Int32Array {
-    if (this.layout(id).kind !== 'pair-rows') return this.buffers[id] as Uint8Array | Int32Array;
-    const count = batch * this.sizes[id];
-    if (this.unpacked.length < count) this.unpacked = new Uint8Array(count);
-    return this.unpacked;
-  }
-
-  private packPairRows(id: number, batch: number): void {
-    if (this.layout(id).kind === 'pair-rows') packImagePairRows(this.unpacked, batch, this.sizes[id], this.buffers[id] as Float64Array);
   }
 
   private scratchCol(bytes: number): Uint8Array {
@@ -681,10 +670,12 @@ export class IntegerRuntime {
       case 'add': {
         const size = this.sizes[op.output];
         const params: AddIntParams = op.params;
+        if (this.layout(op.output).kind === 'pair-rows') {
+          return (batch) => addIntImagePairRows(batch, size, buf(op.a), buf(op.b), params, this.buffers[op.output] as Float64Array);
+        }
         return (batch) => {
           const f = this.kernels === 'reference' ? addIntReference : addInt;
-          f(batch * size, buf(op.a), buf(op.b), params, this.elementwiseOut(op.output, batch));
-          this.packPairRows(op.output, batch);
+          f(batch * size, buf(op.a), buf(op.b), params, buf(op.output));
         };
       }
       case 'requantize': {
