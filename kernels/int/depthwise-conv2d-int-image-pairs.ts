@@ -19,7 +19,6 @@ import type { RequantizeChannelsPlan } from './requantize-channels';
 import { layoutSize, type PlaneLayout } from './depthwise-conv2d-int-requantize';
 import { IMAGE_PAIR_LANE, imagePairsSize } from './image-pairs';
 import { imagePairRowsSize } from './image-pair-rows';
-import { prepareTruncationStage, type TruncationStage } from './truncation-stage';
 import { checkLength } from './validate';
 
 const L = IMAGE_PAIR_LANE;
@@ -78,8 +77,6 @@ export function depthwiseConv2dIntImagePairs(
     folded[c] = ok ? 1 : 0;
     K[c] = bias * plan.scale[c] + plan.addend[c] + plan.low[c];
   }
-  // Packed 3x3 outputs: the truncation stage where it applies (prepared once per layer).
-  const table = packed && is3x3 ? truncationStageFor(plan, w, zeroPoint, taps, sums) : null;
   const nhwc = outLayout === 'nhwc' || rows;
   const step = nhwc ? C : 1;
   const rowStep = nhwc ? outW * C : outW + 2 * opw;
@@ -91,10 +88,6 @@ export function depthwiseConv2dIntImagePairs(
     const b1 = b + 1 < n ? b + 1 : b;
     for (let c = 0; c < C; c++) {
       const base = ((b >> 1) * cIn + Math.floor(c / mult)) * inH * inW;
-      if (table) {
-        correlate3x3ImagePairsTable(x, base, inW, outH, outW, strideH, strideW, WC, c * taps, plan.scale[c], table.constant[c], table.codes, table.highCodes, out as Float64Array, outBase(b, c), rowStep, step);
-        continue;
-      }
       if (folded[c] && packed) {
         correlate3x3ImagePairsPacked(x, base, inW, outH, outW, strideH, strideW, WC, c * taps, plan.scale[c], K[c], qmin, qmax, out as Float64Array, outBase(b, c), rowStep, step);
         continue;
@@ -123,34 +116,6 @@ export function depthwiseConv2dIntImagePairs(
       }
     }
   }
-}
-
-const TABLES = new WeakMap<RequantizeChannelsPlan, { w: Int8Array; zeroPoint: number; stage: TruncationStage | null }>();
-
-/**
- * The truncation stage (truncation-stage.ts) of a layer with a clamping output (uint8 codes),
- * its bias holding the zero-point term, for raw sums over codes in [0, 255]; cached per plan
- * (the runtime prepares one per layer) while the weights and zero point are the same.
- */
-function truncationStageFor(plan: RequantizeChannelsPlan, w: Int8Array, zeroPoint: number, taps: number, sums: Float64Array): TruncationStage | null {
-  const hit = TABLES.get(plan);
-  if (hit && hit.w === w && hit.zeroPoint === zeroPoint) return hit.stage;
-  const C = plan.channels;
-  const sMin = new Float64Array(C);
-  const sMax = new Float64Array(C);
-  const bias = new Float64Array(C);
-  for (let c = 0; c < C; c++) {
-    for (let t = 0; t < taps; t++) {
-      const v = w[t * C + c];
-      if (v < 0) sMin[c] += 255 * v;
-      else sMax[c] += 255 * v;
-    }
-    bias[c] = plan.bias[c] - zeroPoint * sums[c];
-  }
-  let stage = prepareTruncationStage(plan, bias, sMin, sMax);
-  if (stage && stage.clampFree) stage = null; // codes are clamped; the kernel reads the tables
-  TABLES.set(plan, { w, zeroPoint, stage });
-  return stage;
 }
 
 /** requantize-channels.ts on one accumulator of channel c (checked unless `fast`). */
@@ -289,46 +254,6 @@ function correlate3x3ImagePairsPacked(
       v &= ~(v >> 31);
       v -= range;
       out[o] = (v & (v >> 31)) + L * c1 + QQ;
-    }
-  }
-}
-
-/**
- * correlate3x3ImagePairsPacked with the truncation stage: per lane one multiply-add, a
- * truncation and a table lookup (the high lane's table holds 2^26·code, so the pair is one add).
- */
-function correlate3x3ImagePairsTable(
-  src: Float64Array, base: number, rowWidth: number, outH: number, outW: number, strideH: number, strideW: number,
-  wc: Float64Array, wAt: number, scale: number, K: number, codes: Float64Array, highCodes: Float64Array, out: Float64Array, outBase: number, rowStep: number, step: number,
-): void {
-  const w0 = wc[wAt], w1 = wc[wAt + 1], w2 = wc[wAt + 2], w3 = wc[wAt + 3], w4 = wc[wAt + 4];
-  const w5 = wc[wAt + 5], w6 = wc[wAt + 6], w7 = wc[wAt + 7], w8 = wc[wAt + 8];
-  for (let oy = 0; oy < outH; oy++) {
-    const r0 = base + oy * strideH * rowWidth;
-    const r1 = r0 + rowWidth;
-    const r2 = r1 + rowWidth;
-    const at = outBase + oy * rowStep;
-    if (strideW === 1) {
-      // Columns ox and ox+1 of the window carried over from the previous output.
-      let a0 = src[r0], a1 = src[r1], a2 = src[r2];
-      let b0 = src[r0 + 1], b1 = src[r1 + 1], b2 = src[r2 + 1];
-      for (let ox = 0, o = at; ox < outW; ox++, o += step) {
-        const c0 = src[r0 + ox + 2], c1 = src[r1 + ox + 2], c2 = src[r2 + ox + 2];
-        const s = a0 * w0 + b0 * w1 + c0 * w2 + a1 * w3 + b1 * w4 + c1 * w5 + a2 * w6 + b2 * w7 + c2 * w8;
-        a0 = b0; a1 = b1; a2 = b2;
-        b0 = c0; b1 = c1; b2 = c2;
-        const hi = s * INV_L + ROUNDER - ROUNDER;
-        out[o] = codes[((s - hi * L) * scale + K) | 0] + highCodes[(hi * scale + K) | 0];
-      }
-      continue;
-    }
-    for (let ox = 0, q = 0, o = at; ox < outW; ox++, q += strideW, o += step) {
-      const s =
-        src[r0 + q] * w0 + src[r0 + q + 1] * w1 + src[r0 + q + 2] * w2 +
-        src[r1 + q] * w3 + src[r1 + q + 1] * w4 + src[r1 + q + 2] * w5 +
-        src[r2 + q] * w6 + src[r2 + q + 1] * w7 + src[r2 + q + 2] * w8;
-      const hi = s * INV_L + ROUNDER - ROUNDER;
-      out[o] = codes[((s - hi * L) * scale + K) | 0] + highCodes[(hi * scale + K) | 0];
     }
   }
 }
