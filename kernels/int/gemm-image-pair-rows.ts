@@ -27,7 +27,7 @@
 import { rescaleWithFraction } from './requantize-channels-reference';
 import type { RequantizeChannelsPlan } from './requantize-channels';
 import { IMAGE_PAIR_LANE } from './image-pairs';
-import { prepareTruncationStage, rawSumRange } from './truncation-stage';
+import { prepareClampFreeStage, rawSumRange } from './clamp-free-stage';
 import { checkDims, checkIntRange, checkLength } from './validate';
 
 const L = IMAGE_PAIR_LANE;
@@ -49,18 +49,16 @@ export interface PairRowsLayer {
   /** Whether the generated kernel runs (unchecked narrow stage, n a multiple of 4). */
   fast: boolean;
   /**
-   * How the generated kernel runs the output stage: 'table' or 'free' (truncation-stage.ts: a
-   * table lookup, or no clamp at all where nothing reachable is clamped), else the bit-operation
-   * clamp on floor((lane + bias)·scale + constant) + low, 'folded' (bias and low inside the
-   * constant, bias·scale + addend + low; bias and low then 0) or 'unfolded' (constant = addend).
+   * How the generated kernel runs the output stage: 'free' (clamp-free-stage.ts: where nothing
+   * reachable clamps, (lane·scale + constant) | 0 + base), else the bit-operation clamp on
+   * floor((lane + bias)·scale + constant) + low, 'folded' (bias and low inside the constant,
+   * bias·scale + addend + low; bias and low then 0) or 'unfolded' (constant = addend).
    */
-  stage: 'table' | 'free' | 'folded' | 'unfolded';
+  stage: 'free' | 'folded' | 'unfolded';
   bias: Float64Array;
   constant: Float64Array;
   low: Float64Array;
-  /** The tables and base of a 'table' or 'free' stage (empty / 0 otherwise). */
-  codes: Float64Array;
-  highCodes: Float64Array;
+  /** The 'free' stage's base (0 otherwise). */
   base: number;
 }
 
@@ -113,19 +111,15 @@ export function preparePairRowsLayer(w: ArrayLike<number>, n: number, k: number,
   const bias = new Float64Array(n);
   const low = new Float64Array(n);
   const { sMin, sMax } = rawSumRange(w, n, k);
-  const t = fast ? prepareTruncationStage(plan, plan.bias, sMin, sMax) : null;
-  if (t) {
-    const stage = t.clampFree ? 'free' : 'table';
-    return { n, k, weights, plan, fast, stage, bias, constant: t.constant, low, codes: t.codes, highCodes: t.highCodes, base: t.base };
-  }
+  const free = fast ? prepareClampFreeStage(plan, plan.bias, sMin, sMax) : null;
+  if (free) return { n, k, weights, plan, fast, stage: 'free', bias, constant: free.constant, low, base: free.base };
   const constant = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     constant[j] = folded ? plan.bias[j] * plan.scale[j] + plan.addend[j] + plan.low[j] : plan.addend[j];
     bias[j] = folded ? 0 : plan.bias[j];
     low[j] = folded ? 0 : plan.low[j];
   }
-  const none = new Float64Array(0);
-  return { n, k, weights, plan, fast, stage: folded ? 'folded' : 'unfolded', bias, constant, low, codes: none, highCodes: none, base: 0 };
+  return { n, k, weights, plan, fast, stage: folded ? 'folded' : 'unfolded', bias, constant, low, base: 0 };
 }
 
 /**
@@ -149,7 +143,7 @@ export function gemmImagePairRows(images: number, pixels: number, x: Float64Arra
       const phase: Phase = k <= CHUNK ? 'only' : t0 === 0 ? 'first' : t0 + CHUNK >= k ? 'last' : 'middle';
       kernel(Math.min(CHUNK, k - t0), phase, packed, layer.stage)(
         pairs, images, pixels, x, layer.weights, k, t0, plan.scale, layer.bias, layer.constant, layer.low, n, out, plan.qmax - plan.qmin, plan.qmax,
-        g.pairStride, g.start, g.channelStride, g.pixelStep, g.wrap, g.gap, PARTIAL, layer.codes, layer.highCodes, layer.base,
+        g.pairStride, g.start, g.channelStride, g.pixelStep, g.wrap, g.gap, PARTIAL, layer.base,
       );
     }
     return;
@@ -224,7 +218,7 @@ type Kernel = (
   scale: Float64Array, bias: Float64Array, constant: Float64Array, low: Float64Array, n: number,
   out: Float64Array | Uint8Array | Int32Array, range: number, qmax: number,
   pairStride: number, start: number, channelStride: number, pixelStep: number, wrap: number, gap: number, partial: Float64Array,
-  codes: Float64Array, highCodes: Float64Array, base: number,
+  base: number,
 ) => void;
 
 /** Which depths a kernel sums: all ('only'), or a chunk whose partial sums go to / come from scratch. */
@@ -244,7 +238,7 @@ function kernel(kc: number, phase: Phase, packed: boolean, stage: PairRowsLayer[
   if (!f) {
     const params = [
       'pairs', 'images', 'pixels', 'x', 'w', 'k', 't0', 'scale', 'bias', 'constant', 'low', 'n', 'out', 'range', 'qmax',
-      'pairStride', 'start', 'channelStride', 'pixelStep', 'wrap', 'gap', 'partial', 'codes', 'highCodes', 'base',
+      'pairStride', 'start', 'channelStride', 'pixelStep', 'wrap', 'gap', 'partial', 'base',
     ];
     // Named (pairRows<depths>_<phase>_<kind>) so profiles and traces can tell them apart.
     const name = `pairRows${kc}_${phase}_${kind}`;
@@ -317,14 +311,14 @@ function generate(kc: number, phase: Phase, packed: boolean, stage: PairRowsLaye
   for (let c = 0; c < 4; c++) {
     add(`      {`);
     add(`        const h = s${c} * INV_L + R - R;`);
-    if (stage === 'table' || stage === 'free') {
-      // truncation-stage.ts: exact, non-negative, so | 0 is the floor; a table clamps.
+    if (stage === 'free') {
+      // clamp-free-stage.ts: exact and non-negative, so | 0 is the floor; nothing to clamp.
       add(`        const v = ((s${c} - h * L) * sc${c} + k${c}) | 0, u = (h * sc${c} + k${c}) | 0;`);
       if (packed) {
-        add(stage === 'table' ? `        out[o + ${c} * channelStride] = codes[v] + highCodes[u];` : `        out[o + ${c} * channelStride] = v + L * u + BB;`);
+        add(`        out[o + ${c} * channelStride] = v + L * u + BB;`);
       } else {
-        add(stage === 'table' ? `        out[o1 + ${c}] = codes[u];` : `        out[o1 + ${c}] = u + base;`);
-        add(stage === 'table' ? `        out[o0 + ${c}] = codes[v];` : `        out[o0 + ${c}] = v + base;`);
+        add(`        out[o1 + ${c}] = u + base;`);
+        add(`        out[o0 + ${c}] = v + base;`);
       }
       add('      }');
       continue;
