@@ -14,9 +14,13 @@
 // float64 (kernels/int/image-pairs.ts), written so by the input quantization, a pointwise GEMM or
 // the previous plane kernel (for depth 8, the expand layers, a kernel with the depth written
 // out), so that every depthwise multiply serves two images; other plane
-// inputs are zero-point-bordered channel planes. Pointwise GEMMs with small sums (4-bit weights)
+// inputs are zero-point-bordered channel planes. The input of pointwise layers is kept as
+// image-pair rows (kernels/int/image-pair-rows.ts: the same two-images-per-double packing in
+// NHWC order), written by the depthwise kernels, the pointwise GEMMs themselves, and the add and
+// requantize ops, so that the pointwise GEMMs (gemm-image-pair-rows.ts) multiply two images at
+// once with no repacking between layers. Other pointwise GEMMs with small sums (4-bit weights)
 // pack three output channels per double instead of two, and wide int32 outputs are clamped to
-// their reachable range so the fused kernels take their fast, folded output stage.
+// their reachable range so the fused kernels take their fast, folded (or clamp-free) output stage.
 //
 // Kernel sets: 'fast' (the product), 'reference' (the plain reference of every kernel: the
 // oracle for tests) and 'mirror' (GEMMs through the NEON instruction mirrors, SDOT and TBL, on
