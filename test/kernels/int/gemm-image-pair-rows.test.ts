@@ -7,29 +7,15 @@
 import t from 'tap';
 import { Rng } from '../../../src/tensor/rng';
 import { gemmIntReference } from '../../../kernels/int/gemm-int-reference';
-import { requantizeChannelsReference, type RequantizeChannelsParams } from '../../../kernels/int/requantize-channels-reference';
+import { requantizeChannelsReference } from '../../../kernels/int/requantize-channels-reference';
 import { prepareRequantizeChannels } from '../../../kernels/int/requantize-channels';
 import { gemmImagePairRows, pairRowsFit, preparePairRowsLayer, type PairRowsOutput } from '../../../kernels/int/gemm-image-pair-rows';
 import { fromImagePairRows, imagePairRowsSize, packImagePairRows } from '../../../kernels/int/image-pair-rows';
 import { fromImagePairs, imagePairsSize, IMAGE_PAIR_LANE } from '../../../kernels/int/image-pairs';
 import { reachableRange } from '../../../kernels/int/reachable-range';
-import { firstDifference, randomInt8 } from './gemm-helper';
+import { edgeCodes, firstDifference, randomInt8, randomRequantizeParams } from './gemm-helper';
 
 const MAX = 2147483647;
-
-function params(rng: Rng, C: number, checked: boolean, qmin: number, qmax: number): RequantizeChannelsParams {
-  return {
-    bias: Int32Array.from({ length: C }, () => (checked && rng.int(0, 3) === 0 ? rng.int(-3000000, 3000000) : rng.int(-30000, 30000))),
-    multiplier: Int32Array.from({ length: C }, () => (rng.int(0, 4) ? 1 : -1) * rng.int(1 << 30, MAX)),
-    shift: Int32Array.from({ length: C }, () => (checked && rng.int(0, 3) === 0 ? rng.int(-31, -20) : rng.int(-13, -3))),
-    fraction: Int32Array.from({ length: C }, () => rng.int(-32768, 32769)),
-    offset: Int32Array.from({ length: C }, () => rng.int(-20, 140)),
-    qmin,
-    qmax,
-  };
-}
-
-const codes = (rng: Rng, count: number): Uint8Array => Uint8Array.from({ length: count }, () => (rng.int(0, 4) === 0 ? 255 : rng.int(0, 3) === 0 ? 0 : rng.int(0, 256)));
 
 t.test('GEMM on image-pair rows = reference GEMM + output stage, every output kind', async (t) => {
   const rng = new Rng(913);
@@ -44,9 +30,9 @@ t.test('GEMM on image-pair rows = reference GEMM + output stage, every output ki
     const [qmin, qmax] = wide ? [-MAX, MAX] : count % 5 === 0 ? [0, 255] : [rng.int(0, 10), rng.int(100, 256)];
     const pad: [number, number] = count % 3 === 0 ? [0, 0] : [1, 2];
     const P = H * W;
-    const a = codes(rng, images * P * K);
+    const a = edgeCodes(rng, images * P * K);
     const w = randomInt8(rng, N * K);
-    let pr = params(rng, N, checked, qmin, qmax);
+    let pr = randomRequantizeParams(rng, N, checked, qmin, qmax);
     if (wide && count % 8 >= 4) {
       // An int32 output narrowed to its reachable range, as the runtime does: nothing clamps.
       const bound = Float64Array.from({ length: N }, (_, j) => { let s = 0; for (let q = 0; q < K; q++) s += 255 * Math.abs(w[j * K + q]); return s; });
@@ -93,6 +79,6 @@ t.test('image-pair rows: sums that would not split exactly, and depths above the
   const w = new Int8Array(1100).fill(-128);
   t.notOk(pairRowsFit(w, 1, 1100));
   t.ok(pairRowsFit(w, 1, 1000));
-  const plan = prepareRequantizeChannels(1, params(new Rng(1), 1, false, 0, 255), 'uint8');
+  const plan = prepareRequantizeChannels(1, randomRequantizeParams(new Rng(1), 1, false, 0, 255), 'uint8');
   t.throws(() => preparePairRowsLayer(w, 1, 257, plan), /above 256/);
 });
