@@ -19,7 +19,7 @@ export function addInt(count: number, a: Uint8Array | Int32Array, b: Uint8Array 
   const za = p.a.zeroPoint;
   const zb = p.b.zeroPoint;
   const { offset, qmin, qmax } = p.output;
-  if (addIntUnchecked(count, a, b, za, zb, fa, fb, fo, offset, qmin, qmax, out)) return;
+  if (addIntUnchecked(count, a, b, p, out)) return;
   for (let i = 0; i < count; i++) {
     const xa = (a[i] - za) | 0;
     const xb = (b[i] - zb) | 0;
@@ -45,35 +45,50 @@ function maxDeviation(count: number, x: Uint8Array | Int32Array, z: number): num
   return Math.max(Math.abs(lo - z), Math.abs(hi - z));
 }
 
+/** The constants of the unchecked path (see uncheckedAdd). */
+export interface UncheckedAdd {
+  za: number; zb: number; sa: number; sb: number; so: number; low: number; range: number; qmax: number;
+}
+
 /**
- * The whole call on the double paths without per-element range checks, when one scan of the
- * int32 operand shows every value in range (|x| < limit for a and b, and |va| + |vb| below the
- * output's limit, |va| <= |x|·|scale| + 1), with the clamp as int32 bit operations: the checks
- * and data-dependent clamp branches were most of the time (~19 ns per element measured). Returns
- * false, doing nothing, when that does not hold.
+ * Whether the `count` elements can take the double paths without per-element range checks: one
+ * scan of each int32 operand shows every value in range (|x| < limit for a and b, and |va| +
+ * |vb| below the output's limit, |va| <= |x|·|scale| + 1), and the clamp can run as int32 bit
+ * operations. The checks and data-dependent clamp branches were most of the time (~19 ns per
+ * element measured). Null when that does not hold.
  */
-function addIntUnchecked(
-  count: number, a: Uint8Array | Int32Array, b: Uint8Array | Int32Array, za: number, zb: number,
-  fa: { scale: number; limit: number }, fb: { scale: number; limit: number }, fo: { scale: number; limit: number },
-  offset: number, qmin: number, qmax: number, out: Uint8Array | Int32Array,
-): boolean {
+export function uncheckedAdd(count: number, a: Uint8Array | Int32Array, b: Uint8Array | Int32Array, p: AddIntParams): UncheckedAdd | null {
+  const fa = fastForm(p.a);
+  const fb = fastForm(p.b);
+  const fo = fastForm(p.output);
+  const { offset, qmin, qmax } = p.output;
   const range = qmax - qmin;
-  if (!(range < 2 ** 30 && Math.abs(offset - qmin) < 2 ** 29)) return false;
-  const da = maxDeviation(count, a, za);
-  const db = maxDeviation(count, b, zb);
-  if (!(da < fa.limit && db < fb.limit)) return false;
+  if (!(range < 2 ** 30 && Math.abs(offset - qmin) < 2 ** 29)) return null;
+  const da = maxDeviation(count, a, p.a.zeroPoint);
+  const db = maxDeviation(count, b, p.b.zeroPoint);
+  if (!(da < fa.limit && db < fb.limit)) return null;
   const sum = da * Math.abs(fa.scale) + 1 + db * Math.abs(fb.scale) + 1;
-  if (!(sum < fo.limit)) return false;
-  const sa = fa.scale, sb = fb.scale, so = fo.scale;
-  const low = offset - qmin;
-  for (let i = 0; i < count; i++) {
-    const va = Math.floor((a[i] - za) * sa + 0.5);
-    const vb = Math.floor((b[i] - zb) * sb + 0.5);
-    // |output| < 2^30 (fo's limit keeps |s·scale| below 2^30), so v is an exact int32
-    let v = (Math.floor((va + vb) * so + 0.5) + low) | 0;
-    v &= ~(v >> 31);
-    v -= range;
-    out[i] = (v & (v >> 31)) + qmax;
-  }
+  if (!(sum < fo.limit)) return null;
+  return { za: p.a.zeroPoint, zb: p.b.zeroPoint, sa: fa.scale, sb: fb.scale, so: fo.scale, low: offset - qmin, range, qmax };
+}
+
+/**
+ * One element on the unchecked path. An operand whose scale is 1 (an int32 branch already on
+ * the common scale) is exact as it is: floor(x + 1/2) = x for an integer x.
+ */
+export function addOne(x: number, y: number, k: UncheckedAdd): number {
+  const va = k.sa === 1 ? x - k.za : Math.floor((x - k.za) * k.sa + 0.5);
+  const vb = Math.floor((y - k.zb) * k.sb + 0.5);
+  // |output| < 2^30 (fo's limit keeps |s·scale| below 2^30), so v is an exact int32
+  let v = (Math.floor((va + vb) * k.so + 0.5) + k.low) | 0;
+  v &= ~(v >> 31);
+  v -= k.range;
+  return (v & (v >> 31)) + k.qmax;
+}
+
+function addIntUnchecked(count: number, a: Uint8Array | Int32Array, b: Uint8Array | Int32Array, p: AddIntParams, out: Uint8Array | Int32Array): boolean {
+  const k = uncheckedAdd(count, a, b, p);
+  if (!k) return false;
+  for (let i = 0; i < count; i++) out[i] = addOne(a[i], b[i], k);
   return true;
 }

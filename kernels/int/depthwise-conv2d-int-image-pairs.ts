@@ -5,7 +5,7 @@
 // Channel multipliers are allowed (cOut = m·cIn, output channel c reads input channel
 // floor(c / m): a dense conv on one input channel, the first layer on grayscale images), and the
 // output may itself be image-pair planes ('pairs', with its consumer's border), for a depthwise
-// layer after this one.
+// layer after this one, or image-pair rows ('pair-rows', image-pair-rows.ts), for a pointwise one.
 //
 // The input planes carry this conv's own padding (border = zero point in both lanes), so a
 // channel's raw sum over the taps, Σ x·w, is taken in place and the zero point goes into the
@@ -18,6 +18,7 @@ import { rescaleWithFraction } from './requantize-channels-reference';
 import type { RequantizeChannelsPlan } from './requantize-channels';
 import { layoutSize, type PlaneLayout } from './depthwise-conv2d-int-requantize';
 import { IMAGE_PAIR_LANE, imagePairsSize } from './image-pairs';
+import { imagePairRowsSize } from './image-pair-rows';
 import { checkLength } from './validate';
 
 const L = IMAGE_PAIR_LANE;
@@ -28,7 +29,7 @@ let WC = new Float64Array(0);
 
 export function depthwiseConv2dIntImagePairs(
   p: Conv2dParams, x: Float64Array, zeroPoint: number, w: Int8Array, plan: RequantizeChannelsPlan, out: Uint8Array | Int32Array | Float64Array,
-  layouts: { output?: PlaneLayout | 'pairs'; outputPad?: [number, number] } = {},
+  layouts: { output?: PlaneLayout | 'pairs' | 'pair-rows'; outputPad?: [number, number] } = {},
 ): void {
   const { n, h, w: width, cIn, cOut, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW } = p;
   const fn = 'depthwiseConv2dIntImagePairs';
@@ -36,9 +37,10 @@ export function depthwiseConv2dIntImagePairs(
   const mult = cOut / cIn;
   if (!Number.isInteger(zeroPoint) || zeroPoint < 0 || zeroPoint > 255) throw new Error(`${fn}: zeroPoint must be an integer in [0, 255], got ${zeroPoint}`);
   const outLayout = layouts.output ?? 'nhwc';
-  const packed = outLayout === 'pairs';
+  const rows = outLayout === 'pair-rows';
+  const packed = outLayout === 'pairs' || rows;
   if (packed !== out instanceof Float64Array) throw new Error(`${fn}: image-pair output needs a Float64Array and only it, got ${out.constructor.name} for '${outLayout}'`);
-  const [oph, opw] = outLayout === 'padded' || packed ? layouts.outputPad ?? [0, 0] : [0, 0];
+  const [oph, opw] = outLayout === 'padded' || outLayout === 'pairs' ? layouts.outputPad ?? [0, 0] : [0, 0];
   const { outH, outW } = conv2dOutputSize(p);
   const inH = h + 2 * padH;
   const inW = width + 2 * padW;
@@ -46,7 +48,7 @@ export function depthwiseConv2dIntImagePairs(
   const taps = kh * kw;
   checkLength(fn, 'x', x, imagePairsSize(n, h, width, cIn, [padH, padW]), `image-pair planes of [${n}, ${h}, ${width}, ${cIn}] with border ${padH}, ${padW}`);
   checkLength(fn, 'w', w, taps * C, `[${kh}, ${kw}, ${C}]`);
-  const outSize = packed ? imagePairsSize(n, outH, outW, C, [oph, opw]) : layoutSize(outLayout, n, outH, outW, C, [oph, opw]);
+  const outSize = rows ? imagePairRowsSize(n, outH * outW * C) : packed ? imagePairsSize(n, outH, outW, C, [oph, opw]) : layoutSize(outLayout as PlaneLayout, n, outH, outW, C, [oph, opw]);
   checkLength(fn, 'out', out, outSize, `${outLayout} [${n}, ${outH}, ${outW}, ${C}]`);
   if (plan.channels !== C) throw new Error(`${fn}: the output stage has ${plan.channels} channels, the layer ${C}`);
   if (!(out instanceof Int32Array) && (plan.qmin < 0 || plan.qmax > 255)) throw new Error(`${fn}: range [${plan.qmin}, ${plan.qmax}] does not fit ${packed ? 'image-pair codes' : 'a Uint8Array output'}`);
@@ -75,10 +77,11 @@ export function depthwiseConv2dIntImagePairs(
     folded[c] = ok ? 1 : 0;
     K[c] = bias * plan.scale[c] + plan.addend[c] + plan.low[c];
   }
-  const step = outLayout === 'nhwc' ? C : 1;
-  const rowStep = outLayout === 'nhwc' ? outW * C : outW + 2 * opw;
+  const nhwc = outLayout === 'nhwc' || rows;
+  const step = nhwc ? C : 1;
+  const rowStep = nhwc ? outW * C : outW + 2 * opw;
   const outBase = (b: number, c: number): number =>
-    outLayout === 'nhwc' ? b * outH * outW * C + c
+    nhwc ? (rows ? b >> 1 : b) * outH * outW * C + c
       : (((packed ? b >> 1 : b) * C + c) * (outH + 2 * oph) + oph) * (outW + 2 * opw) + opw;
   for (let b = 0; b < n; b += 2) {
     // A lone last image writes its high lane (a copy) first, then the real low lane over it.
@@ -86,7 +89,7 @@ export function depthwiseConv2dIntImagePairs(
     for (let c = 0; c < C; c++) {
       const base = ((b >> 1) * cIn + Math.floor(c / mult)) * inH * inW;
       if (folded[c] && packed) {
-        correlate3x3ImagePairsPacked(x, base, inW, outH, outW, strideH, strideW, WC, c * taps, plan.scale[c], K[c], qmin, qmax, out as Float64Array, outBase(b, c), rowStep);
+        correlate3x3ImagePairsPacked(x, base, inW, outH, outW, strideH, strideW, WC, c * taps, plan.scale[c], K[c], qmin, qmax, out as Float64Array, outBase(b, c), rowStep, step);
         continue;
       }
       if (folded[c]) {
@@ -201,10 +204,10 @@ function correlate3x3ImagePairs(
   }
 }
 
-/** correlate3x3ImagePairs writing image-pair planes: both codes in one store, v0 + 2^26·v1. */
+/** correlate3x3ImagePairs writing image-pair planes or rows (`step` apart): both codes in one store, v0 + 2^26·v1. */
 function correlate3x3ImagePairsPacked(
   src: Float64Array, base: number, rowWidth: number, outH: number, outW: number, strideH: number, strideW: number,
-  wc: Float64Array, wAt: number, scale: number, K: number, qmin: number, qmax: number, out: Float64Array, outBase: number, rowStep: number,
+  wc: Float64Array, wAt: number, scale: number, K: number, qmin: number, qmax: number, out: Float64Array, outBase: number, rowStep: number, step: number,
 ): void {
   const w0 = wc[wAt], w1 = wc[wAt + 1], w2 = wc[wAt + 2], w3 = wc[wAt + 3], w4 = wc[wAt + 4];
   const w5 = wc[wAt + 5], w6 = wc[wAt + 6], w7 = wc[wAt + 7], w8 = wc[wAt + 8];
@@ -220,7 +223,7 @@ function correlate3x3ImagePairsPacked(
       // Columns ox and ox+1 of the window carried over from the previous output.
       let a0 = src[r0], a1 = src[r1], a2 = src[r2];
       let b0 = src[r0 + 1], b1 = src[r1 + 1], b2 = src[r2 + 1];
-      for (let ox = 0; ox < outW; ox++) {
+      for (let ox = 0, o = at; ox < outW; ox++, o += step) {
         const c0 = src[r0 + ox + 2], c1 = src[r1 + ox + 2], c2 = src[r2 + ox + 2];
         const s = a0 * w0 + b0 * w1 + c0 * w2 + a1 * w3 + b1 * w4 + c1 * w5 + a2 * w6 + b2 * w7 + c2 * w8;
         a0 = b0; a1 = b1; a2 = b2;
@@ -233,11 +236,11 @@ function correlate3x3ImagePairsPacked(
         v = Math.floor((s - hi * L) * scale + K) | 0;
         v &= ~(v >> 31);
         v -= range;
-        out[at + ox] = (v & (v >> 31)) + L * hiCode + QQ;
+        out[o] = (v & (v >> 31)) + L * hiCode + QQ;
       }
       continue;
     }
-    for (let ox = 0, q = 0; ox < outW; ox++, q += strideW) {
+    for (let ox = 0, q = 0, o = at; ox < outW; ox++, q += strideW, o += step) {
       const s =
         src[r0 + q] * w0 + src[r0 + q + 1] * w1 + src[r0 + q + 2] * w2 +
         src[r1 + q] * w3 + src[r1 + q + 1] * w4 + src[r1 + q + 2] * w5 +
@@ -250,7 +253,7 @@ function correlate3x3ImagePairsPacked(
       v = Math.floor((s - hi * L) * scale + K) | 0;
       v &= ~(v >> 31);
       v -= range;
-      out[at + ox] = (v & (v >> 31)) + L * c1 + QQ;
+      out[o] = (v & (v >> 31)) + L * c1 + QQ;
     }
   }
 }

@@ -14,9 +14,13 @@
 // float64 (kernels/int/image-pairs.ts), written so by the input quantization, a pointwise GEMM or
 // the previous plane kernel (for depth 8, the expand layers, a kernel with the depth written
 // out), so that every depthwise multiply serves two images; other plane
-// inputs are zero-point-bordered channel planes. Pointwise GEMMs with small sums (4-bit weights)
+// inputs are zero-point-bordered channel planes. The input of pointwise layers is kept as
+// image-pair rows (kernels/int/image-pair-rows.ts: the same two-images-per-double packing in
+// NHWC order), written by the depthwise kernels, the pointwise GEMMs themselves, and the add and
+// requantize ops, so that the pointwise GEMMs (gemm-image-pair-rows.ts) multiply two images at
+// once with no repacking between layers. Other pointwise GEMMs with small sums (4-bit weights)
 // pack three output channels per double instead of two, and wide int32 outputs are clamped to
-// their reachable range so the fused kernels take their fast, folded output stage.
+// their reachable range so the fused kernels take their fast, folded (or clamp-free) output stage.
 //
 // Kernel sets: 'fast' (the product), 'reference' (the plain reference of every kernel: the
 // oracle for tests) and 'mirror' (GEMMs through the NEON instruction mirrors, SDOT and TBL, on
@@ -47,11 +51,15 @@ import { gemmInt8RequantizeImagePairsK8 } from '../../kernels/int/gemm-int8-requ
 import { depthwiseConv2dIntImagePairs } from '../../kernels/int/depthwise-conv2d-int-image-pairs';
 import { IMAGE_PAIR_LANE, imagePairsSize, fromImagePairs } from '../../kernels/int/image-pairs';
 import { fitsTriples, gemmInt8RequantizeTriples, prepackInt8RequantizeTriples } from '../../kernels/int/gemm-int8-requantize-triples';
+import { gemmImagePairRows, pairRowsFit, preparePairRowsLayer, PAIR_ROWS_MAX_K, type PairRowsOutput } from '../../kernels/int/gemm-image-pair-rows';
+import { fromImagePairRows, imagePairRowsSize } from '../../kernels/int/image-pair-rows';
+import { requantizeTensor, requantizeTensorImagePairRows } from '../../kernels/int/requantize-tensor';
 import { im2colInt } from '../../kernels/int/im2col-int';
 import { maxPool2dInt } from '../../kernels/int/max-pool2d-int';
 import { globalSumPool2dInt } from '../../kernels/int/global-sum-pool2d-int';
 import { addIntReference, type AddIntParams } from '../../kernels/int/add-int-reference';
 import { addInt } from '../../kernels/int/add-int';
+import { addIntImagePairRows } from '../../kernels/int/add-int-image-pair-rows';
 import type { IntegerModel, PackedWeights, Requant, TensorRequant } from './int-graph';
 import { validateModel } from './validate-model';
 
@@ -126,7 +134,7 @@ function planeKernel(op: IntegerModel['ops'][number], model: IntegerModel, kerne
  * image-pair planes with a border (image-pairs.ts; float64, two images per element).
  */
 interface Layout {
-  kind: PlaneLayout | 'pairs';
+  kind: PlaneLayout | 'pairs' | 'pair-rows';
   /** Border [rows, columns] of a 'padded' or 'pairs' tensor. */
   pad: [number, number];
 }
@@ -144,6 +152,10 @@ function tensorLayouts(model: IntegerModel, kernels: KernelSet): Map<number, Lay
   const layouts = new Map<number, Layout>();
   if (kernels !== 'fast') return layouts;
   for (const op of model.ops) {
+    if (pairRowsLayoutFits(op, model, layouts)) {
+      layouts.set(op.output, { kind: 'pair-rows', pad: [0, 0] });
+      continue;
+    }
     const producer = op.op === 'quantize-input' || (op.op === 'conv' && (planeKernel(op, model, kernels) || op.weights.cols <= REQUANTIZE_MAX_K));
     if (!producer || op.output === model.output.tensor || model.tensors[op.output].shape.length !== 3) continue;
     const consumers = model.ops.filter((o) => ('input' in o && o.input === op.output) || (o.op === 'add' && (o.a === op.output || o.b === op.output)));
@@ -158,6 +170,32 @@ function tensorLayouts(model: IntegerModel, kernels: KernelSet): Map<number, Lay
     layouts.set(op.output, samePad && first.op === 'conv' ? { kind: 'padded', pad: [first.padding[0], first.padding[1]] } : { kind: 'planes', pad: [0, 0] });
   }
   return layouts;
+}
+
+/** A 1x1 conv at stride 1 without padding: a GEMM over pixels. */
+function pointwiseConv(o: IntegerModel['ops'][number]): boolean {
+  return o.op === 'conv' && !o.depthwise && o.kernel.every((k) => k === 1) && o.stride.every((v) => v === 1) && o.padding.every((v) => v === 0);
+}
+
+/**
+ * Image-pair rows (image-pair-rows.ts) for a uint8 tensor whose consumers are all pointwise
+ * convs that gemm-image-pair-rows.ts serves (depth up to PAIR_ROWS_MAX_K, exact lanes), and
+ * whose producer can write them: a plane kernel reading image-pair planes, a pointwise conv
+ * reading image-pair rows, or an elementwise op (add, requantize; packed after). Then every
+ * GEMM multiply serves two images and the activations arrive as doubles.
+ */
+function pairRowsLayoutFits(op: IntegerModel['ops'][number], model: IntegerModel, layouts: Map<number, Layout>): boolean {
+  if (!('output' in op) || op.output === model.output.tensor) return false;
+  const t = model.tensors[op.output];
+  if (t.type !== 'uint8' || t.shape.length !== 3) return false;
+  let producer = op.op === 'add' || op.op === 'requantize';
+  if (op.op === 'conv') {
+    const plane = op.depthwise || model.tensors[op.input].shape[2] === 1;
+    producer = plane ? layouts.get(op.input)?.kind === 'pairs' : pointwiseConv(op) && layouts.get(op.input)?.kind === 'pair-rows';
+  }
+  if (!producer) return false;
+  const consumers = model.ops.filter((o) => ('input' in o && o.input === op.output) || (o.op === 'add' && (o.a === op.output || o.b === op.output)));
+  return consumers.length > 0 && consumers.every((o) => o.op === 'conv' && pointwiseConv(o) && o.weights.cols <= PAIR_ROWS_MAX_K && pairRowsFit(decodeWeights(o.weights), o.weights.rows, o.weights.cols));
 }
 
 /**
@@ -259,6 +297,18 @@ function stage(params: RequantizeChannelsParams, channels: number, outType: 'uin
   return { params, plan: prepareRequantizeChannels(channels, params, outType) };
 }
 
+/**
+ * A wide int32 output (a residual branch) clamped to the range it can reach from uint8 inputs
+ * and these weights [rows][cols]: the same outputs, and a narrow range takes the kernels' folded
+ * path (reachable-range.ts).
+ */
+function narrowStage(st: Stage, values: Int8Array, rows: number, cols: number, outType: 'uint8' | 'int32'): Stage {
+  if (st.plan.narrow) return st;
+  const bound = new Float64Array(rows);
+  for (let j = 0; j < rows; j++) for (let t = 0; t < cols; t++) bound[j] += 255 * Math.abs(values[j * cols + t]);
+  return stage({ ...st.params, ...reachableRange(rows, st.params, bound) }, rows, outType);
+}
+
 type Step = (batch: number, x: Float32Array) => void;
 
 export class IntegerRuntime {
@@ -268,6 +318,8 @@ export class IntegerRuntime {
   private buffers: Buffer[] = [];
   private col = new Uint8Array(0);
   private acc = new Int32Array(0);
+  /** NHWC codes of a tensor stored as image-pair rows, for a consumer that reads bytes (see codes). */
+  private unpacked = new Uint8Array(0);
   private readonly steps: Step[];
   private readonly sizes: number[];
   /** Tensors not stored NHWC (see tensorLayouts). */
@@ -326,6 +378,7 @@ export class IntegerRuntime {
     if (layout.kind === 'nhwc') return this.buffers[id].subarray(0, batch * this.sizes[id]);
     const [h, w, c] = this.model.tensors[id].shape;
     if (layout.kind === 'pairs') return fromImagePairs(this.buffers[id] as Float64Array, batch, h, w, c, layout.pad);
+    if (layout.kind === 'pair-rows') return fromImagePairRows(this.buffers[id] as Float64Array, batch, this.sizes[id]);
     const data = this.buffers[id];
     const [ph, pw] = layout.pad;
     const out = data instanceof Uint8Array ? new Uint8Array(batch * this.sizes[id]) : new Int32Array(batch * this.sizes[id]);
@@ -348,6 +401,10 @@ export class IntegerRuntime {
       if (op.op === 'reshape') continue;
       const t = tensors[op.output];
       const layout = this.layout(op.output);
+      if (layout.kind === 'pair-rows') {
+        this.buffers[op.output] = new Float64Array(imagePairRowsSize(batch, this.sizes[op.output]));
+        continue;
+      }
       if (layout.kind === 'pairs') {
         // Border: the zero point in both lanes; interiors are written by the producer.
         this.buffers[op.output] = new Float64Array(imagePairsSize(batch, t.shape[0], t.shape[1], t.shape[2], layout.pad)).fill(t.zeroPoint * (1 + IMAGE_PAIR_LANE));
@@ -359,6 +416,15 @@ export class IntegerRuntime {
       if (layout.kind === 'padded') this.buffers[op.output].fill(t.zeroPoint);
     }
     for (const op of ops) if (op.op === 'reshape') this.buffers[op.output] = this.buffers[op.input];
+  }
+
+  /** A uint8 tensor's codes, image-major NHWC: unpacked into scratch if stored as image-pair rows. */
+  private codes(id: number, batch: number): Uint8Array {
+    const x = this.buffers[id];
+    if (this.layout(id).kind !== 'pair-rows') return x as Uint8Array;
+    const count = batch * this.sizes[id];
+    if (this.unpacked.length < count) this.unpacked = new Uint8Array(count);
+    return fromImagePairRows(x as Float64Array, batch, this.sizes[id], this.unpacked);
   }
 
   private scratchCol(bytes: number): Uint8Array {
@@ -379,13 +445,7 @@ export class IntegerRuntime {
   private gemmRequantize(w: PackedWeights, values: Int8Array, params: RequantizeChannelsParams, outType: 'uint8' | 'int32'): GemmRequantize {
     let st = stage(params, w.rows, outType);
     if (this.kernels === 'fast' && w.cols <= REQUANTIZE_MAX_K) {
-      // A wide int32 output (a residual branch) clamped to the range it can reach: the same
-      // outputs, and a narrow range takes the kernels' folded path (reachable-range.ts).
-      if (!st.plan.narrow) {
-        const bound = new Float64Array(w.rows);
-        for (let j = 0; j < w.rows; j++) for (let t = 0; t < w.cols; t++) bound[j] += 255 * Math.abs(values[j * w.cols + t]);
-        st = stage({ ...params, ...reachableRange(w.rows, params, bound) }, w.rows, outType);
-      }
+      st = narrowStage(st, values, w.rows, w.cols, outType);
       // Three channels per double where the sums are small enough, the 6-channel tiles need
       // fewer weight streams than 4-channel ones (not for N = 8) and the multiply-adds
       // dominate (K >= 16) or no tile is partial: at K = 8 the output stage dominates and a
@@ -487,7 +547,8 @@ export class IntegerRuntime {
               const outLayouts = { output: lo.kind, outputPad: lo.pad };
               return (batch) => depthwiseConv2dIntImagePairs({ ...pg, n: batch }, this.buffers[op.input] as Float64Array, z, wt, st.plan, this.buffers[op.output], outLayouts);
             }
-            if (lo.kind === 'pairs') throw new Error('IntegerRuntime: only a plane kernel on image pairs writes image pairs');
+            if (lo.kind === 'pairs' || lo.kind === 'pair-rows') throw new Error('IntegerRuntime: only a plane kernel on image pairs writes image pairs');
+            if (li.kind === 'pair-rows') throw new Error('IntegerRuntime: image-pair rows feed pointwise layers only');
             // A padded input must carry exactly this conv's padding (tensorLayouts ensures it).
             const layouts = { input: li.kind, output: lo.kind, outputPad: lo.pad };
             return (batch) => depthwiseConv2dIntRequantize({ ...pg, n: batch }, buf(op.input) as Uint8Array, z, wt, st.plan, buf(op.output) as Uint8Array | Int32Array, layouts);
@@ -509,6 +570,16 @@ export class IntegerRuntime {
         const K = op.weights.cols;
         const lo = this.layout(op.output);
         const [oph, opw] = lo.pad;
+        const pairRowsInput = this.layout(op.input).kind === 'pair-rows';
+        const pairRowsOutput: PairRowsOutput | null =
+          lo.kind === 'pairs' ? { kind: 'planes', height: outH, width: outW, pad: lo.pad } : lo.kind === 'pair-rows' ? { kind: 'rows' } : lo.kind === 'nhwc' ? { kind: 'nhwc' } : null;
+        if (pairRowsInput && pairRowsOutput) {
+          // Pointwise on image-pair rows (tensorLayouts checked the conditions): the whole batch
+          // in one call, two images per multiply.
+          const st = narrowStage(stage(channelParams(op.requant, zeroPointBias(values, cOut, K, z)), cOut, outT.type), values, cOut, K, outT.type);
+          const layer = preparePairRowsLayer(values, cOut, K, st.plan);
+          return (batch) => gemmImagePairRows(batch, outH * outW, this.buffers[op.input] as Float64Array, layer, this.buffers[op.output], pairRowsOutput);
+        }
         if (lo.kind === 'pairs') {
           // Pointwise into image-pair planes (tensorLayouts checked the conditions): two images
           // at a time, whole image rows per call.
@@ -520,7 +591,7 @@ export class IntegerRuntime {
           const pairsGemm = K === 8 ? gemmInt8RequantizeImagePairsK8 : gemmInt8RequantizeImagePairs;
           const rowsPerCall = Math.max(1, Math.floor(Math.max(8, Math.floor(BLOCK_ELEMENTS / Math.max(cOut, K))) / outW)) * outW;
           return (batch) => {
-            const x = buf(op.input) as Uint8Array;
+            const x = this.codes(op.input, batch);
             const out = this.buffers[op.output] as Float64Array;
             for (let b = 0; b < batch; b += 2) {
               const b1 = b + 1 < batch ? b + 1 : b;
@@ -541,7 +612,7 @@ export class IntegerRuntime {
         // padded planes a block is whole image rows, each row followed by the border (the gap).
         const planeBlock = lo.kind === 'padded' ? Math.max(1, Math.floor(block / outW)) * outW : block;
         return (batch) => {
-          const x = buf(op.input) as Uint8Array;
+          const x = this.codes(op.input, batch);
           const out = buf(op.output);
           const pb = { ...p, n: batch };
           if (lo.kind === 'nhwc') {
@@ -603,6 +674,9 @@ export class IntegerRuntime {
       case 'add': {
         const size = this.sizes[op.output];
         const params: AddIntParams = op.params;
+        if (this.layout(op.output).kind === 'pair-rows') {
+          return (batch) => addIntImagePairRows(batch, size, buf(op.a), buf(op.b), params, this.buffers[op.output] as Float64Array);
+        }
         return (batch) => {
           const f = this.kernels === 'reference' ? addIntReference : addInt;
           f(batch * size, buf(op.a), buf(op.b), params, buf(op.output));
@@ -611,6 +685,11 @@ export class IntegerRuntime {
       case 'requantize': {
         const size = this.sizes[op.input];
         const st = stage(tensorParams(op.requant, 1, 1), 1, T[op.output].type);
+        if (this.kernels !== 'reference') {
+          return this.layout(op.output).kind === 'pair-rows'
+            ? (batch) => requantizeTensorImagePairRows(batch, size, buf(op.input), st.plan, this.buffers[op.output] as Float64Array)
+            : (batch) => requantizeTensor(batch * size, buf(op.input), st.plan, buf(op.output));
+        }
         return (batch) => {
           const x = buf(op.input);
           const acc = this.scratchAcc(batch * size);

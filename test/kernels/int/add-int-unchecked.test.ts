@@ -1,11 +1,14 @@
 // addInt's unchecked whole-call path (taken when one scan shows every operand in the double
 // paths' range) against addIntReference: residual-add shapes (int32 branch + uint8 skip, or two
 // uint8 operands), outputs clamping at both ends, both multiplier signs, and one int32 value
-// just outside the range, which must send the call back to the checked loop.
+// just outside the range, which must send the call back to the checked loop; and the same sums
+// written as image-pair rows (add-int-image-pair-rows.ts) for odd and even image counts.
 import t from 'tap';
 import { Rng } from '../../../src/tensor/rng';
 import { addIntReference, IDENTITY_MULTIPLIER, type AddIntParams } from '../../../kernels/int/add-int-reference';
 import { addInt } from '../../../kernels/int/add-int';
+import { addIntImagePairRows } from '../../../kernels/int/add-int-image-pair-rows';
+import { fromImagePairRows, imagePairRowsSize } from '../../../kernels/int/image-pair-rows';
 import { quantizeMultiplier } from '../../../kernels/int/quantize-multiplier';
 import { firstDifference } from './gemm-helper';
 
@@ -13,7 +16,9 @@ t.test('unchecked path = reference (int32 + uint8 and uint8 + uint8, clamping bo
   const rng = new Rng(101);
   let bad = 0;
   for (let trial = 0; trial < 60; trial++) {
-    const count = rng.int(1, 300);
+    const images = 1 + (trial % 4);
+    const size = rng.int(1, 80);
+    const count = images * size;
     const wideA = trial % 2 === 0;
     const a = wideA ? Int32Array.from({ length: count }, () => rng.int(-130000, 130000)) : Uint8Array.from({ length: count }, () => rng.int(0, 256));
     const b = Uint8Array.from({ length: count }, () => rng.int(0, 256));
@@ -33,6 +38,13 @@ t.test('unchecked path = reference (int32 + uint8 and uint8 + uint8, clamping bo
     if (d >= 0) {
       bad++;
       t.fail(`trial ${trial}: element ${d} is ${got[d]}, want ${want[d]}`);
+    }
+    const rows = new Float64Array(imagePairRowsSize(images, size));
+    addIntImagePairRows(images, size, a, b, p, rows);
+    const e = firstDifference(fromImagePairRows(rows, images, size), want);
+    if (e >= 0) {
+      bad++;
+      t.fail(`trial ${trial}, ${images} images as image-pair rows: element ${e} differs`);
     }
     if (trial === 0) t.ok(want.some((v) => v === p.output.qmin) || want.some((v) => v === p.output.qmax), 'some outputs clamp');
   }

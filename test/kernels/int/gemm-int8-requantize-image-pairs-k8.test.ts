@@ -7,28 +7,12 @@
 import t from 'tap';
 import { Rng } from '../../../src/tensor/rng';
 import { gemmIntReference } from '../../../kernels/int/gemm-int-reference';
-import { requantizeChannelsReference, type RequantizeChannelsParams } from '../../../kernels/int/requantize-channels-reference';
+import { requantizeChannelsReference } from '../../../kernels/int/requantize-channels-reference';
 import { prepareRequantizeChannels } from '../../../kernels/int/requantize-channels';
 import { prepackInt8Requantize } from '../../../kernels/int/gemm-int8-requantize';
 import { foldsK8, gemmInt8RequantizeImagePairsK8 } from '../../../kernels/int/gemm-int8-requantize-image-pairs-k8';
 import { fromImagePairs, imagePairsSize, IMAGE_PAIR_LANE } from '../../../kernels/int/image-pairs';
-import { firstDifference, randomInt8 } from './gemm-helper';
-
-const MAX = 2147483647;
-
-function params(rng: Rng, C: number, checked: boolean, qmin: number, qmax: number): RequantizeChannelsParams {
-  return {
-    bias: Int32Array.from({ length: C }, () => (checked && rng.int(0, 3) === 0 ? rng.int(-3000000, 3000000) : rng.int(-30000, 30000))),
-    multiplier: Int32Array.from({ length: C }, () => (rng.int(0, 4) ? 1 : -1) * rng.int(1 << 30, MAX)),
-    shift: Int32Array.from({ length: C }, () => (checked && rng.int(0, 3) === 0 ? rng.int(-31, -20) : rng.int(-13, -3))),
-    fraction: Int32Array.from({ length: C }, () => rng.int(-32768, 32769)),
-    offset: Int32Array.from({ length: C }, () => rng.int(-20, 140)),
-    qmin,
-    qmax,
-  };
-}
-
-const codes = (rng: Rng, count: number): Uint8Array => Uint8Array.from({ length: count }, () => (rng.int(0, 4) === 0 ? 255 : rng.int(0, 3) === 0 ? 0 : rng.int(0, 256)));
+import { edgeCodes, firstDifference, randomInt8, randomRequantizeParams } from './gemm-helper';
 
 t.test('K = 8 GEMM into image pairs = reference GEMM + output stage', async (t) => {
   const rng = new Rng(812);
@@ -39,9 +23,9 @@ t.test('K = 8 GEMM into image pairs = reference GEMM + output stage', async (t) 
     const pad: [number, number] = count % 3 === 0 ? [0, 0] : [1, 2];
     const [qmin, qmax] = count % 4 === 0 ? [0, 255] : [rng.int(0, 10), rng.int(100, 256)];
     const P = H * W;
-    const a = codes(rng, images * P * K);
+    const a = edgeCodes(rng, images * P * K);
     const w = randomInt8(rng, N * K);
-    const pr = params(rng, N, checked, qmin, qmax);
+    const pr = randomRequantizeParams(rng, N, checked, qmin, qmax);
     const want = new Uint8Array(images * P * N);
     requantizeChannelsReference(images * P, N, gemmIntReference(images * P, N, K, a, w), pr, want);
     const planeSize = (H + 2 * pad[0]) * (W + 2 * pad[1]);

@@ -13,6 +13,7 @@ import { prepackInt8Requantize } from '../../../kernels/int/gemm-int8-requantize
 import { gemmInt8RequantizeImagePairs } from '../../../kernels/int/gemm-int8-requantize-image-pairs';
 import { depthwiseConv2dIntImagePairs } from '../../../kernels/int/depthwise-conv2d-int-image-pairs';
 import { fromImagePairs, imagePairsSize, toImagePairs, IMAGE_PAIR_LANE } from '../../../kernels/int/image-pairs';
+import { fromImagePairRows, imagePairRowsSize } from '../../../kernels/int/image-pair-rows';
 import { firstDifference } from './gemm-helper';
 
 const MAX = 2147483647;
@@ -127,6 +128,13 @@ t.test('depthwise on image pairs = reference depthwise + output stage (geometrie
       }
       if (bad > 0) t.fail(`${label}: ${bad} padded-plane outputs differ`);
     }
+    if (!wide && count % 3 === 1) {
+      // Image-pair rows, for a pointwise layer: the same codes, two images per element.
+      const rows = new Float64Array(imagePairRowsSize(p.n, outH * outW * C)).fill(-1);
+      depthwiseConv2dIntImagePairs(p, xp, z, wt, plan, rows, { output: 'pair-rows' });
+      const e = firstDifference(fromImagePairRows(rows, p.n, outH * outW * C), want);
+      if (e >= 0) t.fail(`${label} -> image-pair rows: element ${e} differs`);
+    }
     count++;
   }
   t.ok(count > 80, `${count} geometries`);
@@ -164,6 +172,10 @@ t.test('depthwise on image pairs: channel multipliers, and image-pair output for
     const unpacked = fromImagePairs(packed, n, outH, outW, cOut, pad);
     const e = firstDifference(unpacked, want);
     if (e >= 0) t.fail(`${label} -> image pairs: element ${e} is ${unpacked[e]}, want ${want[e]}`);
+    const rows = new Float64Array(imagePairRowsSize(n, outH * outW * cOut)).fill(-1);
+    depthwiseConv2dIntImagePairs(p, xp, z, wt, plan, rows, { output: 'pair-rows' });
+    const r = firstDifference(fromImagePairRows(rows, n, outH * outW * cOut), want);
+    if (r >= 0) t.fail(`${label} -> image-pair rows: element ${r} differs`);
     if (n % 2 === 1) {
       // A lone last image's high lane is a copy of it, as toImagePairs writes.
       const ref = toImagePairs(want, n, outH, outW, cOut, pad, 0);
