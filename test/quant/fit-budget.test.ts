@@ -13,7 +13,7 @@ import { mergedLevels } from '../../src/quant/ddq-levels';
 import { qatHooks } from '../../src/train/qat';
 import { constant } from '../../src/optim/schedules';
 
-function tinyNet() {
+function tinyNet(minBits?: number) {
   const rng = new Rng(1);
   const net = new Sequential(
     new Conv2d(1, 4, 3, { rng, padding: 1 }), new ReLU(),
@@ -21,7 +21,7 @@ function tinyNet() {
     new Conv2d(4, 8, 1, { rng }), new ReLU(),
     new Flatten(), new Linear(72, 5, { rng }),
   );
-  const layers = quantize(net, { method: 'ddq', activationBits: 8, inputShape: [1, 6, 6] });
+  const layers = quantize(net, { method: 'ddq', activationBits: 8, minBits, inputShape: [1, 6, 6] });
   const q = (i: number) => layers[i].layer.weightQuantizer as DdqQuantizer;
   return { net, inner: [q(1), q(2)], edges: [q(0), q(3)] };
 }
@@ -101,17 +101,9 @@ t.test('gate freeze with refitLevels: freezing layers start the frozen phase at 
 });
 
 t.test('over budget with a bit floor: no layer goes below its minBits', async (tt) => {
-  const rng = new Rng(1);
-  const net = new Sequential(
-    new Conv2d(1, 4, 3, { rng, padding: 1 }), new ReLU(),
-    new Conv2d(4, 4, 3, { rng, padding: 1, stride: 2, groups: 4 }), new ReLU(),
-    new Conv2d(4, 8, 1, { rng }), new ReLU(),
-    new Flatten(), new Linear(72, 5, { rng }),
-  );
-  const layers = quantize(net, { method: 'ddq', activationBits: 8, minBits: 2, inputShape: [1, 6, 6] });
-  const inner = [layers[1], layers[2]].map((l) => l.layer.weightQuantizer as DdqQuantizer);
+  const { net, inner, edges } = tinyNet(2);
   tt.same(inner.map((q) => q.minBits), [2, 2]);
-  tt.same([layers[0], layers[3]].map((l) => (l.layer.weightQuantizer as DdqQuantizer).minBits), [1, 1], 'fixed-precision layers keep the default');
+  tt.same(edges.map((q) => q.minBits), [1, 1], 'fixed-precision layers keep the default');
   // A target of 1 bit is out of reach with a floor of 2: both layers stop at 2.
   fitToBudget(net, { kind: 'memory', target: 1 });
   tt.same(inner.map((q) => q.bits()), [2, 2]);
