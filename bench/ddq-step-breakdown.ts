@@ -13,13 +13,7 @@ import * as budget from '../src/quant/budget';
 import { DdqQuantizer } from '../src/quant/ddq';
 import { LsqQuantizer } from '../src/quant/lsq';
 import { Tensor } from '../src/tensor/tensor';
-import { Rng } from '../src/tensor/rng';
-import { crossEntropy } from '../src/ops/cross-entropy';
-import { AdamW } from '../src/optim/adamw';
-import { mobilenetv2 } from '../nets/mobilenetv2';
-import { quantize } from '../src/quant/quantize';
-import { qatGroups } from '../src/train/qat';
-import { constant } from '../src/optim/schedules';
+import { setup } from './ddq-step.bench';
 
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -63,27 +57,13 @@ for (const [C, label] of [[DdqQuantizer, 'DDQ'], [LsqQuantizer, 'LSQ']] as const
   };
 }
 
-/** The ddq-step bench's setup (bench/ddq-step.bench.ts), with the budget through the wrapped export. */
-function setup(quant: 'none' | 'ddq' | 'lsq'): () => void {
-  const rng = new Rng(3);
-  const model = mobilenetv2({ classes: 10, widthMultiplier: 0.35, rng });
-  if (quant !== 'none') quantize(model, { method: quant, weightBits: quant === 'ddq' ? 8 : 4, activationBits: 8, inputShape: [1, 28, 28] });
-  const optimizers = quant === 'none'
-    ? [new AdamW(model.parameters(), { lr: 1e-3 })]
-    : qatGroups(model, { makeOptimizer: (p, wd) => new AdamW(p, { lr: 1e-3, weightDecay: wd }), schedule: constant(1e-3), weightDecay: 0.01 }).map((g) => g.optimizer);
-  const x = Tensor.randn([64, 1, 28, 28], rng);
-  const y = Int32Array.from({ length: 64 }, () => rng.int(0, 10));
-  return () => {
-    model.zeroGrad();
-    let loss = crossEntropy(model.forward(x), y);
-    const penalty = quant === 'ddq' ? budget.budgetPenalty(model, { kind: 'memory', target: 4, weight: 2 }) : null;
-    if (penalty) loss = binary.add(loss, penalty);
-    const t0 = cpuMs();
-    loss.backward();
-    tally('backward (all)', cpuMs() - t0);
-    for (const o of optimizers) o.step();
-  };
-}
+// The whole backward pass, to put the per-op backward times in proportion.
+const backward = Tensor.prototype.backward;
+Tensor.prototype.backward = function (this: Tensor, gradient?: Tensor) {
+  const t0 = cpuMs();
+  backward.call(this, gradient);
+  tally('backward (all)', cpuMs() - t0);
+};
 
 const steps = Number(process.argv[2] ?? 10);
 const configs: [string, () => void][] = [['fp', setup('none')], ['ddq', setup('ddq')], ['lsq', setup('lsq')]];

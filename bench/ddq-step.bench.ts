@@ -18,7 +18,8 @@ import { fmtRatio, fmtSeconds, markdownTable, measure, Timing, writeReport } fro
 
 const BATCH = 64;
 
-function setup(quant: 'none' | 'ddq' | 'lsq') {
+/** One configuration's training step (after a first step that initialises quantizers); bench/ddq-step-breakdown.ts times the same steps. */
+export function setup(quant: 'none' | 'ddq' | 'lsq'): () => void {
   const rng = new Rng(3);
   const model = mobilenetv2({ classes: 10, widthMultiplier: 0.35, rng });
   if (quant !== 'none') quantize(model, { method: quant, weightBits: quant === 'ddq' ? 8 : 4, activationBits: 8, inputShape: [1, 28, 28] });
