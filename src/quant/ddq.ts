@@ -215,11 +215,11 @@ export class DdqQuantizer extends Module {
     const n = 1 << this.maxBits;
     if (this.grid === 'uniform') {
       if (this.bits() !== this.maxBits) throw new Error('DdqQuantizer.fitLevels: a uniform grid is fitted only without merging (bits = maxBits)');
+      // The zero index as initRange chooses it (unsigned or signed from the data), then the fitted step.
       let min = 0;
-      for (let i = 0; i < x.length; i++) min = Math.min(min, x[i]);
-      this.first.data[0] = min < 0 ? n / 2 : 0;
+      for (let i = 0; i < x.length; i++) if (x[i] < min) min = x[i];
+      this.initRange(min, Math.max(1e-6, -min));
       this.gaps.data[0] = softplusInverse(fitUniformStep(x, n, this.first.data[0]));
-      this.initialized.data[0] = 1;
       return;
     }
     const per = x.length / this.groups;
