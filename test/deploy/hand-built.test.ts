@@ -61,11 +61,13 @@ const INPUT_CODES = [129, 126, 132, 128, 130, 127, 136, 124, 131];
 // Real conv = acc·0.25·0.5 = acc/8. Batch norm: channel 0 (c - 0.5)/2 + 0.25 = c/2 = acc/16:
 //   0.5, -0.5, -0.125, 0.4375;  channel 1: -(c + 0.25) + 1 = 0.75 - acc/8: 1.25, -0.125, -0.75, 2.125.
 // ReLU6: channel 0 0.5, 0, 0, 0.4375; channel 1 1.25, 0, 0, 2.125. Nothing quantizes this tensor
-// directly, so it is kept as int32 on the fine scale 0.125/256 = 1/2048 (the linear's input
-// step over 256): channel 0 1024, 0, 0, 896; channel 1 2560, 0, 0, 4352 (NHWC: pixels, channels).
-const CONV_FINE = [1024, 2560, 0, 0, 0, 0, 896, 4352];
-// Global average pooling onto the linear's input grid (step 0.125, zero point 0): channel 0
-// (1024 + 896)/(4·256) = 1.875 -> 2; channel 1 (2560 + 4352)/1024 = 6.75 -> 7.
+// directly, so it is kept as int32 on the fine scale 2^-12 of the linear's input step 0.125, 2^-15
+// (the output stage would allow down to 2^-17: at most 2^14 steps per accumulator unit, and
+// channel 1 moves by 1/8 per unit): channel 0 16384, 0, 0, 14336; channel 1 40960, 0, 0, 69632
+// (NHWC: pixels, channels).
+const CONV_FINE = [16384, 40960, 0, 0, 0, 0, 14336, 69632];
+// Global average pooling onto the linear's input grid (step 0.125 = 4096 fine steps, zero point 0):
+// channel 0 (16384 + 14336)/(4·4096) = 1.875 -> 2; channel 1 (40960 + 69632)/16384 = 6.75 -> 7.
 const POOLED = [2, 7];
 // Linear: acc = [2·2 + 7(-3), 2·4 + 7·1] = [-17, 15]; logits = acc·0.125·0.25 + bias
 //   = [-17/32 + 0.125, 15/32 - 0.25] = [-0.40625, 0.21875].
@@ -82,7 +84,7 @@ t.test('hand-built network: every integer is the hand-computed one', async (t) =
     const [qi, conv, pool, , lin] = model.ops;
     t.same([...rt.tensorData(qi.output, 1)], INPUT_CODES, `${kernels}: input codes`);
     t.same([...rt.tensorData(conv.output, 1)], CONV_FINE, `${kernels}: conv output on the fine scale`);
-    t.equal(model.tensors[conv.output].scale, 1 / 2048);
+    t.equal(model.tensors[conv.output].scale, 2 ** -15);
     t.same([...rt.tensorData(pool.output, 1)], POOLED, `${kernels}: pooled codes`);
     const acc = Array.from(rt.tensorData(lin.output, 1), (v) => v * model.output.scale);
     t.ok(acc.every((v, j) => Math.abs(v - LOGITS[j]) < 1e-7), `${kernels}: logits ${acc} = ${LOGITS}`);
@@ -105,4 +107,34 @@ t.test('hand-built network: a batch is the images one by one', async (t) => {
   }
   t.throws(() => rt.run(batch, 6), /input has 45 values, need 54 for 6 images of 1x3x3/);
   t.throws(() => rt.run(Float32Array.of(NaN, 0, 0, 0, 0, 0, 0, 0, 0), 1), /input value 0 is NaN/);
+});
+
+t.test('hand-built network: the fine scale backs off where the kernels need it', async (t) => {
+  // The linear reading 8-bit codes of a smaller step. 2^-12 of that step would be finer than
+  // two limits: the int32 sum of 4 pixels of at most 6 (ReLU6) stays below 2^21, the kernels'
+  // exact double path, unless that costs more than 4 of the 12 bits (scale >= 24/2^21 = 3·2^-18,
+  // or step/2^8 if coarser); and the conv's output stage takes at most 2^14 steps per
+  // accumulator unit, channel 1 moving by 1/8 per unit (scale >= 2^-17).
+  const cases = [
+    // step 2^-7: 3·2^-18 (the fast path); 0.5, 1.25, 0.4375, 2.125 -> 43690.7, 109226.7, 38229.3,
+    // 185685.3; means (43691 + 38229)·3·2^-18/4 = 30.0 steps, (109227 + 185685)·... = 108.0.
+    { step: 2 ** -7, scale: 3 * 2 ** -18, conv: [43691, 109227, 0, 0, 0, 0, 38229, 185685], pooled: [30, 108] },
+    // step 2^-10: step/2^8 = 2^-18 < 3·2^-18, so the stage's 2^-17; means 0.234375·1024 = 240 and
+    // 0.84375·1024 = 864, clamped to 255.
+    { step: 2 ** -10, scale: 2 ** -17, conv: [65536, 163840, 0, 0, 0, 0, 57344, 278528], pooled: [240, 255] },
+  ];
+  for (const c of cases) {
+    const hand = handNet();
+    const old = hand.layers[5] as QuantLinear;
+    const net = new Sequential(...hand.layers.slice(0, 5), new QuantLinear(old.layer, old.weightQuantizer, lsq('activation', 8, c.step, [0, 1]))).eval();
+    const model = convertToInteger(net, { inputShape: [1, 3, 3] });
+    const [, conv, pool] = model.ops;
+    t.equal(model.tensors[conv.output].scale, c.scale, `step ${c.step}: fine scale ${c.scale}`);
+    for (const kernels of ['fast', 'reference', 'mirror'] as const) {
+      const rt = new IntegerRuntime(model, { kernels });
+      rt.run(Float32Array.from(IMAGE), 1);
+      t.same([...rt.tensorData(conv.output, 1)], c.conv, `step ${c.step}, ${kernels}: conv output on the fine scale`);
+      t.same([...rt.tensorData(pool.output, 1)], c.pooled, `step ${c.step}, ${kernels}: pooled codes`);
+    }
+  }
 });
