@@ -214,7 +214,11 @@ function correlate3x3ImagePairsPacked(
   const range = qmax - qmin;
   // Both lanes' clamped codes minus qmax, then qmax of both at once: + qmax·(1 + 2^26).
   const QQ = qmax * (1 + L);
-  for (let oy = 0; oy < outH; oy++) {
+  // Two output rows at a time where the strides allow (the last odd row below).
+  let first = 0;
+  if (strideH === 1 && strideW === 1) first = twoRowsStride1(src, base, rowWidth, outH, outW, wc, wAt, scale, K, range, QQ, out, outBase, rowStep, step);
+  else if (strideH === 2 && strideW === 2) first = twoRowsStride2(src, base, rowWidth, outH, outW, wc, wAt, scale, K, range, QQ, out, outBase, rowStep, step);
+  for (let oy = first; oy < outH; oy++) {
     const r0 = base + oy * strideH * rowWidth;
     const r1 = r0 + rowWidth;
     const r2 = r1 + rowWidth;
@@ -256,4 +260,78 @@ function correlate3x3ImagePairsPacked(
       out[o] = (v & (v >> 31)) + L * c1 + QQ;
     }
   }
+}
+
+/**
+ * Both lanes of a packed 3x3 sum through the folded output stage, as one packed code pair:
+ * clamp(floor(lane·scale + K)) of each lane (see correlate3x3ImagePairs), + qmax of both (QQ).
+ */
+function packedCodes(s: number, scale: number, K: number, range: number, QQ: number): number {
+  const hi = s * INV_L + ROUNDER - ROUNDER;
+  let v = Math.floor(hi * scale + K) | 0;
+  v &= ~(v >> 31);
+  v -= range;
+  const hiCode = v & (v >> 31);
+  v = Math.floor((s - hi * L) * scale + K) | 0;
+  v &= ~(v >> 31);
+  v -= range;
+  return (v & (v >> 31)) + L * hiCode + QQ;
+}
+
+/**
+ * Stride 1: output rows oy and oy + 1 together, from input rows oy .. oy + 3, the window's
+ * columns carried over as in correlate3x3ImagePairs. Two independent sums and output stages per
+ * step instead of one: measured ~25% faster per output than one row at a time (28x28, 16
+ * channels, pair-rows output), the one-row loop being bound by its single dependency chain.
+ * Returns the number of rows done (outH rounded down to even).
+ */
+function twoRowsStride1(
+  src: Float64Array, base: number, rowWidth: number, outH: number, outW: number, wc: Float64Array, wAt: number,
+  scale: number, K: number, range: number, QQ: number, out: Float64Array, outBase: number, rowStep: number, step: number,
+): number {
+  const w0 = wc[wAt], w1 = wc[wAt + 1], w2 = wc[wAt + 2], w3 = wc[wAt + 3], w4 = wc[wAt + 4];
+  const w5 = wc[wAt + 5], w6 = wc[wAt + 6], w7 = wc[wAt + 7], w8 = wc[wAt + 8];
+  let oy = 0;
+  for (; oy + 1 < outH; oy += 2) {
+    const r0 = base + oy * rowWidth, r1 = r0 + rowWidth, r2 = r1 + rowWidth, r3 = r2 + rowWidth;
+    let a0 = src[r0], a1 = src[r1], a2 = src[r2], a3 = src[r3];
+    let b0 = src[r0 + 1], b1 = src[r1 + 1], b2 = src[r2 + 1], b3 = src[r3 + 1];
+    for (let ox = 0, o = outBase + oy * rowStep; ox < outW; ox++, o += step) {
+      const c0 = src[r0 + ox + 2], c1 = src[r1 + ox + 2], c2 = src[r2 + ox + 2], c3 = src[r3 + ox + 2];
+      const s = (a0 * w0 + b0 * w1 + c0 * w2) + (a1 * w3 + b1 * w4 + c1 * w5) + (a2 * w6 + b2 * w7 + c2 * w8);
+      const t = (a1 * w0 + b1 * w1 + c1 * w2) + (a2 * w3 + b2 * w4 + c2 * w5) + (a3 * w6 + b3 * w7 + c3 * w8);
+      a0 = b0; a1 = b1; a2 = b2; a3 = b3;
+      b0 = c0; b1 = c1; b2 = c2; b3 = c3;
+      out[o] = packedCodes(s, scale, K, range, QQ);
+      out[o + rowStep] = packedCodes(t, scale, K, range, QQ);
+    }
+  }
+  return oy;
+}
+
+/**
+ * Stride 2: output rows oy and oy + 1 together, from input rows 2·oy .. 2·oy + 4 (the middle one
+ * shared), column 2·ox + 2 of a window carried over as column 0 of the next. Returns the rows done.
+ */
+function twoRowsStride2(
+  src: Float64Array, base: number, rowWidth: number, outH: number, outW: number, wc: Float64Array, wAt: number,
+  scale: number, K: number, range: number, QQ: number, out: Float64Array, outBase: number, rowStep: number, step: number,
+): number {
+  const w0 = wc[wAt], w1 = wc[wAt + 1], w2 = wc[wAt + 2], w3 = wc[wAt + 3], w4 = wc[wAt + 4];
+  const w5 = wc[wAt + 5], w6 = wc[wAt + 6], w7 = wc[wAt + 7], w8 = wc[wAt + 8];
+  let oy = 0;
+  for (; oy + 1 < outH; oy += 2) {
+    const r0 = base + 2 * oy * rowWidth, r1 = r0 + rowWidth, r2 = r1 + rowWidth, r3 = r2 + rowWidth, r4 = r3 + rowWidth;
+    let a0 = src[r0], a1 = src[r1], a2 = src[r2], a3 = src[r3], a4 = src[r4];
+    for (let ox = 0, q = 0, o = outBase + oy * rowStep; ox < outW; ox++, q += 2, o += step) {
+      const b0 = src[r0 + q + 1], b1 = src[r1 + q + 1], b2 = src[r2 + q + 1], b3 = src[r3 + q + 1], b4 = src[r4 + q + 1];
+      const c0 = src[r0 + q + 2], c1 = src[r1 + q + 2], c2 = src[r2 + q + 2], c3 = src[r3 + q + 2], c4 = src[r4 + q + 2];
+      const s = (a0 * w0 + b0 * w1 + c0 * w2) + (a1 * w3 + b1 * w4 + c1 * w5) + (a2 * w6 + b2 * w7 + c2 * w8);
+      const t = (a2 * w0 + b2 * w1 + c2 * w2) + (a3 * w3 + b3 * w4 + c3 * w5) + (a4 * w6 + b4 * w7 + c4 * w8);
+      a0 = c0; a1 = c1; a2 = c2; a3 = c3; a4 = c4;
+      out[o] = packedCodes(s, scale, K, range, QQ);
+      out[o + rowStep] = packedCodes(t, scale, K, range, QQ);
+    }
+  }
+  return oy;
 }

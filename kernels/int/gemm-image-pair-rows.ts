@@ -22,8 +22,10 @@
 // output stage (requantize-channels.ts).
 //
 // Outputs: 'planes' (image-pair planes with a border, for a depthwise layer: image-pairs.ts),
-// 'rows' (image-pair rows, for the next pointwise layer) or 'nhwc' (each image's codes or int32
-// values, image-major).
+// 'rows' (image-pair rows, for the next pointwise layer), 'nhwc' (each image's codes or int32
+// values, image-major) or 'pool' (each image's per-channel sums over the pixels, int32 wrapping
+// as global-sum-pool2d-int.ts: the layer before global average pooling, whose own output is
+// then never stored).
 import { rescaleWithFraction } from './requantize-channels-reference';
 import type { RequantizeChannelsPlan } from './requantize-channels';
 import { IMAGE_PAIR_LANE } from './image-pairs';
@@ -37,7 +39,8 @@ const ROUNDER = 6755399441055744; // 1.5·2^52: x + ROUNDER - ROUNDER rounds x (
 export type PairRowsOutput =
   | { kind: 'planes'; height: number; width: number; pad: [number, number] }
   | { kind: 'rows' }
-  | { kind: 'nhwc' };
+  | { kind: 'nhwc' }
+  | { kind: 'pool' };
 
 /** One layer, prepared once: weights, output stage, and the kernel that will run it. */
 export interface PairRowsLayer {
@@ -132,16 +135,18 @@ export function gemmImagePairRows(images: number, pixels: number, x: Float64Arra
   checkDims(fn, { images, pixels });
   const pairs = Math.ceil(images / 2);
   checkLength(fn, 'x', x, pairs * pixels * k, `${images} images of ${pixels}x${k} as image-pair rows`);
-  const packed = output.kind !== 'nhwc';
+  const pool = output.kind === 'pool';
+  const packed = output.kind === 'planes' || output.kind === 'rows';
+  if (pool && !(out instanceof Int32Array)) throw new Error(`${fn}: 'pool' output needs an Int32Array (the sums), got ${out.constructor.name}`);
   if (packed !== out instanceof Float64Array) throw new Error(`${fn}: '${output.kind}' output needs ${packed ? 'a Float64Array' : 'codes or int32'}, got ${out.constructor.name}`);
   if (!(out instanceof Int32Array) && (plan.qmin < 0 || plan.qmax > 255)) throw new Error(`${fn}: range [${plan.qmin}, ${plan.qmax}] does not fit ${packed ? 'image-pair codes' : 'a Uint8Array output'}`);
   const g = geometry(output, pixels, n);
-  checkLength(fn, 'out', out, packed ? pairs * g.pairStride : images * pixels * n, `${images} images of ${pixels}x${n} as ${output.kind}`);
+  checkLength(fn, 'out', out, packed ? pairs * g.pairStride : images * (pool ? 1 : pixels) * n, `${images} images of ${pool ? 1 : pixels}x${n} as ${output.kind}`);
   if (layer.fast && pixels > 0) {
     if (k > CHUNK && PARTIAL.length < pairs * pixels * n) PARTIAL = new Float64Array(pairs * pixels * n);
     for (let t0 = 0; t0 < k; t0 += CHUNK) {
       const phase: Phase = k <= CHUNK ? 'only' : t0 === 0 ? 'first' : t0 + CHUNK >= k ? 'last' : 'middle';
-      kernel(Math.min(CHUNK, k - t0), phase, packed, layer.stage)(
+      kernel(Math.min(CHUNK, k - t0), phase, packed ? 'packed' : pool ? 'pool' : 'nhwc', layer.stage)(
         pairs, images, pixels, x, layer.weights, k, t0, plan.scale, layer.bias, layer.constant, layer.low, n, out, plan.qmax - plan.qmin, plan.qmax,
         g.pairStride, g.start, g.channelStride, g.pixelStep, g.wrap, g.gap, PARTIAL, layer.base,
       );
@@ -171,6 +176,7 @@ function geometry(output: PairRowsOutput, pixels: number, n: number): Geometry {
     const planeSize = (height + 2 * pad[0]) * (width + 2 * pad[1]);
     return { pairStride: n * planeSize, start: pad[0] * (width + 2 * pad[1]) + pad[1], channelStride: planeSize, pixelStep: 1, wrap: width, gap: 2 * pad[1] };
   }
+  if (output.kind === 'pool') return { pairStride: n, start: 0, channelStride: 1, pixelStep: 0, wrap: 0, gap: 0 };
   return { pairStride: pixels * n, start: 0, channelStride: 1, pixelStep: n, wrap: 0, gap: 0 };
 }
 
@@ -183,6 +189,8 @@ function outAt(g: Geometry, p: number, c: number, n: number): number {
 /** Any layer: per pixel pair and channel, the packed sum, split, through the checked output stage. */
 function generic(pairs: number, images: number, pixels: number, x: Float64Array, layer: PairRowsLayer, out: Float64Array | Uint8Array | Int32Array, g: Geometry): void {
   const { n, k, weights, plan } = layer;
+  // Pooled: both images' sums start at 0 (a lone last image: its copy's, then its own).
+  if (g.pixelStep === 0) for (let q = 0; q < pairs; q++) for (let c = 0; c < n; c++) out[(2 * q + 1 < images ? 2 * q + 1 : 2 * q) * n + c] = out[2 * q * n + c] = 0;
   for (let q = 0; q < pairs; q++) {
     const hiImage = 2 * q + 1 < images ? 2 * q + 1 : 2 * q;
     for (let p = 0; p < pixels; p++) {
@@ -193,6 +201,12 @@ function generic(pairs: number, images: number, pixels: number, x: Float64Array,
         const hi = s * INV_L + ROUNDER - ROUNDER;
         const v0 = stage(s - hi * L, c, plan);
         const v1 = stage(hi, c, plan);
+        if (g.pixelStep === 0) {
+          // Int32Array stores wrap, as the int32 sums of global-sum-pool2d-int.ts do.
+          out[hiImage * n + c] += v1;
+          if (hiImage !== 2 * q) out[2 * q * n + c] += v0;
+          continue;
+        }
         const o = outAt(g, p, c, n);
         if (out instanceof Float64Array) {
           out[q * g.pairStride + o] = v0 + L * v1;
@@ -226,13 +240,16 @@ type Phase = 'only' | 'first' | 'middle' | 'last';
 
 const KERNELS = new Map<string, Kernel>();
 
+/** How a kernel writes: packed (planes, rows), per-image NHWC values, or per-image sums over the pixels. */
+type Mode = 'packed' | 'nhwc' | 'pool';
+
 /**
- * The kernel for kc depths, a phase, and packed (planes, rows) or per-image output; shared by
- * every layer (few kernels, each compiled once and soon hot).
+ * The kernel for kc depths, a phase, and an output mode; shared by every layer (few kernels,
+ * each compiled once and soon hot).
  */
-function kernel(kc: number, phase: Phase, packed: boolean, stage: PairRowsLayer['stage']): Kernel {
+function kernel(kc: number, phase: Phase, mode: Mode, stage: PairRowsLayer['stage']): Kernel {
   const sums = phase === 'first' || phase === 'middle';
-  const kind = sums ? 'sums' : `${packed ? 'packed' : 'nhwc'}_${stage}`;
+  const kind = sums ? 'sums' : `${mode}_${stage}`;
   const key = `${kc} ${phase} ${kind}`;
   let f = KERNELS.get(key);
   if (!f) {
@@ -242,7 +259,7 @@ function kernel(kc: number, phase: Phase, packed: boolean, stage: PairRowsLayer[
     ];
     // Named (pairRows<depths>_<phase>_<kind>) so profiles and traces can tell them apart.
     const name = `pairRows${kc}_${phase}_${kind}`;
-    f = new Function(`return function ${name}(${params.join(', ')}) {\n${generate(kc, phase, packed, stage)}\n};`)() as Kernel;
+    f = new Function(`return function ${name}(${params.join(', ')}) {\n${generate(kc, phase, mode, stage)}\n};`)() as Kernel;
     KERNELS.set(key, f);
   }
   return f;
@@ -264,7 +281,11 @@ function tree(terms: string[]): string {
  * constant) + low) clamped to [0, range], minus range; the
  * code is v + qmax. Packed outputs add qmax to both lanes at once (QQ = qmax·(1 + 2^26)).
  */
-function generate(kc: number, phase: Phase, packed: boolean, stage: PairRowsLayer['stage']): string {
+function generate(kc: number, phase: Phase, mode: Mode, stage: PairRowsLayer['stage']): string {
+  const packed = mode === 'packed';
+  const pool = mode === 'pool';
+  // Pooled: each image's value goes into a running sum per channel (t<lane>_<c>), stored after the pixels.
+  const put = (c: number, lane: 0 | 1, value: string) => (pool ? `t${lane}_${c} += ${value};` : `out[o${lane} + ${c}] = ${value};`);
   const lines: string[] = [];
   const add = (s: string) => lines.push(s);
   add(`const L = ${L}, INV_L = 1 / ${L}, R = ${ROUNDER};`);
@@ -287,6 +308,7 @@ function generate(kc: number, phase: Phase, packed: boolean, stage: PairRowsLaye
   } else {
     add('    let o0 = 2 * q * pairStride + j, o1 = hiImage * pairStride + j;');
   }
+  if (pool && !(phase === 'first' || phase === 'middle')) add('    let t0_0 = 0, t0_1 = 0, t0_2 = 0, t0_3 = 0, t1_0 = 0, t1_1 = 0, t1_2 = 0, t1_3 = 0;');
   add('    for (let p = 0; p < pixels; p++, xi += k, a += n) {');
   // Groups of 8 depths: 8 loads, 4 balanced partial sums, added to the running sums.
   for (let g0 = 0; g0 < kc; g0 += 8) {
@@ -317,8 +339,8 @@ function generate(kc: number, phase: Phase, packed: boolean, stage: PairRowsLaye
       if (packed) {
         add(`        out[o + ${c} * channelStride] = v + L * u + BB;`);
       } else {
-        add(`        out[o1 + ${c}] = u + base;`);
-        add(`        out[o0 + ${c}] = v + base;`);
+        add(`        ${put(c, 1, 'u + base')}`);
+        add(`        ${put(c, 0, 'v + base')}`);
       }
       add('      }');
       continue;
@@ -337,8 +359,8 @@ function generate(kc: number, phase: Phase, packed: boolean, stage: PairRowsLaye
       add(`        out[o + ${c} * channelStride] = (v & (v >> 31)) + L * (u & (u >> 31)) + QQ;`);
     } else {
       // A lone last image: its high lane (a copy) first, then the real low lane over it.
-      add(`        out[o1 + ${c}] = (u & (u >> 31)) + qmax;`);
-      add(`        out[o0 + ${c}] = (v & (v >> 31)) + qmax;`);
+      add(`        ${put(c, 1, '(u & (u >> 31)) + qmax')}`);
+      add(`        ${put(c, 0, '(v & (v >> 31)) + qmax')}`);
     }
     add('      }');
   }
@@ -346,10 +368,12 @@ function generate(kc: number, phase: Phase, packed: boolean, stage: PairRowsLaye
     // Planes: the next pixel, and the border after each row; rows: the next pixel's channels.
     add('      o += pixelStep;');
     add('      if (++col === wrap) { col = 0; o += gap; }');
-  } else {
+  } else if (!pool) {
     add('      o0 += n; o1 += n;');
   }
   add('    }');
+  // A lone last image (o1 = o0): both lanes hold its sums.
+  if (pool) for (let c = 0; c < 4; c++) add(`    out[o1 + ${c}] = t1_${c}; out[o0 + ${c}] = t0_${c};`);
   add('  }');
   add('}');
   return lines.join('\n');

@@ -134,7 +134,8 @@ function planeKernel(op: IntegerModel['ops'][number], model: IntegerModel, kerne
  * image-pair planes with a border (image-pairs.ts; float64, two images per element).
  */
 interface Layout {
-  kind: PlaneLayout | 'pairs' | 'pair-rows';
+  /** 'pooled': never stored; the buffer holds each image's per-channel sums for the global pooling that reads it. */
+  kind: PlaneLayout | 'pairs' | 'pair-rows' | 'pooled';
   /** Border [rows, columns] of a 'padded' or 'pairs' tensor. */
   pad: [number, number];
 }
@@ -152,6 +153,10 @@ function tensorLayouts(model: IntegerModel, kernels: KernelSet): Map<number, Lay
   const layouts = new Map<number, Layout>();
   if (kernels !== 'fast') return layouts;
   for (const op of model.ops) {
+    if (pooledLayoutFits(op, model, layouts)) {
+      layouts.set(op.output, { kind: 'pooled', pad: [0, 0] });
+      continue;
+    }
     if (pairRowsLayoutFits(op, model, layouts)) {
       layouts.set(op.output, { kind: 'pair-rows', pad: [0, 0] });
       continue;
@@ -196,6 +201,17 @@ function pairRowsLayoutFits(op: IntegerModel['ops'][number], model: IntegerModel
   if (!producer) return false;
   const consumers = model.ops.filter((o) => ('input' in o && o.input === op.output) || (o.op === 'add' && (o.a === op.output || o.b === op.output)));
   return consumers.length > 0 && consumers.every((o) => o.op === 'conv' && pointwiseConv(o) && o.weights.cols <= PAIR_ROWS_MAX_K && pairRowsFit(decodeWeights(o.weights), o.weights.rows, o.weights.cols));
+}
+
+/**
+ * A pointwise conv on image-pair rows whose only consumer is a global average pooling: the GEMM
+ * sums its outputs over the pixels itself (gemm-image-pair-rows.ts, 'pool'), so the full
+ * tensor (256 channels per pixel before MobileNetV2's pooling) is never stored nor read again.
+ */
+function pooledLayoutFits(op: IntegerModel['ops'][number], model: IntegerModel, layouts: Map<number, Layout>): boolean {
+  if (op.op !== 'conv' || !pointwiseConv(op) || layouts.get(op.input)?.kind !== 'pair-rows' || op.output === model.output.tensor) return false;
+  const consumers = model.ops.filter((o) => ('input' in o && o.input === op.output) || (o.op === 'add' && (o.a === op.output || o.b === op.output)));
+  return consumers.length === 1 && consumers[0].op === 'global-avg-pool';
 }
 
 /**
@@ -376,6 +392,7 @@ export class IntegerRuntime {
     if (!this.buffers[id]) throw new Error(`IntegerRuntime.tensorData: no tensor ${id} (have ${this.buffers.length}) or nothing was run yet`);
     const layout = this.layout(id);
     if (layout.kind === 'nhwc') return this.buffers[id].subarray(0, batch * this.sizes[id]);
+    if (layout.kind === 'pooled') throw new Error(`IntegerRuntime.tensorData: tensor ${id} is summed into the global pooling that reads it and never stored (see stored())`);
     const [h, w, c] = this.model.tensors[id].shape;
     if (layout.kind === 'pairs') return fromImagePairs(this.buffers[id] as Float64Array, batch, h, w, c, layout.pad);
     if (layout.kind === 'pair-rows') return fromImagePairRows(this.buffers[id] as Float64Array, batch, this.sizes[id]);
@@ -386,6 +403,11 @@ export class IntegerRuntime {
       out[((b * h + y) * w + x) * c + ch] = data[((b * c + ch) * (h + 2 * ph) + y + ph) * (w + 2 * pw) + x + pw];
     }
     return out;
+  }
+
+  /** Whether tensorData can return this tensor (false for one summed straight into global pooling). */
+  stored(id: number): boolean {
+    return this.layout(id).kind !== 'pooled';
   }
 
   private layout(id: number): Layout {
@@ -403,6 +425,10 @@ export class IntegerRuntime {
       const layout = this.layout(op.output);
       if (layout.kind === 'pair-rows') {
         this.buffers[op.output] = new Float64Array(imagePairRowsSize(batch, this.sizes[op.output]));
+        continue;
+      }
+      if (layout.kind === 'pooled') {
+        this.buffers[op.output] = new Int32Array(batch * t.shape[2]);
         continue;
       }
       if (layout.kind === 'pairs') {
@@ -543,6 +569,7 @@ export class IntegerRuntime {
             const pg = { ...p, groups: cIn };
             const li = this.layout(op.input);
             const lo = this.layout(op.output);
+            if (li.kind === 'pooled' || lo.kind === 'pooled') throw new Error('IntegerRuntime: only a pointwise GEMM on image-pair rows sums into pooling');
             if (li.kind === 'pairs') {
               const outLayouts = { output: lo.kind, outputPad: lo.pad };
               return (batch) => depthwiseConv2dIntImagePairs({ ...pg, n: batch }, this.buffers[op.input] as Float64Array, z, wt, st.plan, this.buffers[op.output], outLayouts);
@@ -572,7 +599,8 @@ export class IntegerRuntime {
         const [oph, opw] = lo.pad;
         const pairRowsInput = this.layout(op.input).kind === 'pair-rows';
         const pairRowsOutput: PairRowsOutput | null =
-          lo.kind === 'pairs' ? { kind: 'planes', height: outH, width: outW, pad: lo.pad } : lo.kind === 'pair-rows' ? { kind: 'rows' } : lo.kind === 'nhwc' ? { kind: 'nhwc' } : null;
+          lo.kind === 'pairs' ? { kind: 'planes', height: outH, width: outW, pad: lo.pad } : lo.kind === 'pair-rows' ? { kind: 'rows' }
+            : lo.kind === 'nhwc' ? { kind: 'nhwc' } : lo.kind === 'pooled' ? { kind: 'pool' } : null;
         if (pairRowsInput && pairRowsOutput) {
           // Pointwise on image-pair rows (tensorLayouts checked the conditions): the whole batch
           // in one call, two images per multiply.
@@ -665,6 +693,10 @@ export class IntegerRuntime {
       case 'global-avg-pool': {
         const [h, w, c] = T[op.input].shape;
         const st = stage(tensorParams(op.requant, c, h * w), c, T[op.output].type);
+        if (this.layout(op.input).kind === 'pooled') {
+          // The conv before summed its outputs per image already: only the output stage is left.
+          return (batch) => this.requantize(batch, this.buffers[op.input] as Int32Array, st, buf(op.output), 0);
+        }
         return (batch) => {
           const acc = this.scratchAcc(batch * c);
           globalSumPool2dInt(batch, h * w, c, buf(op.input), acc);
