@@ -448,17 +448,25 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
     return c;
   };
 
-  const result = customOp('ddqQuantize', [x, first, gaps, gateLogits], () => out, (g, _o, needs) => {
+  const result = customOp('ddqQuantize', [x, first, gaps, gateLogits], () => out, (g, _o, needs, gradOwned) => {
     const grads: (Tensor | null)[] = [null, null, null, null];
     const gd = g.data;
     const needLevels = needs[1] || needs[2] || needs[3];
     let needDx = needs[0];
+    // Set when the listed outside elements are zeroed in g itself, after the level sums read it.
+    let zeroInPlace = false;
     if (needDx && outside && outsideCount <= outside.length && qz.alpha === 0) {
       // Straight through everywhere but at the listed outside elements: the incoming gradient
-      // itself when there are none (ops may share gradient tensors, as add does), else a copy
+      // itself when there are none (ops may share gradient tensors, as add does), or when it is
+      // ours to overwrite (gradOwned: autograd/owned.ts) with those zeroed below, else a copy
       // with those zeroed; the level sums read only the codes and g. Same values as below.
+      // Writing into an owned g saves a fresh buffer the size of the activation (page faults
+      // and a copy) for every quantizer with values past its range, most of them (measured).
       if (outsideCount === 0 && g.dtype === x.dtype) {
         grads[0] = g;
+      } else if (gradOwned && g.dtype === x.dtype) {
+        grads[0] = g;
+        zeroInPlace = true;
       } else {
         const dxData = x.dtype === 'float64' ? new Float64Array(gd) : new Float32Array(gd);
         for (let k = 0; k < outsideCount; k++) dxData[outside[k]] = 0;
@@ -534,6 +542,8 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
       grads[2] = needs[2] ? dGaps : null;
       grads[3] = needs[3] && !qz.gatesFrozen ? dLogits : null;
     }
+    // Last: every read of g above (level sums, fine slots) saw it unchanged.
+    if (zeroInPlace) for (let k = 0; k < outsideCount; k++) gd[outside![k]] = 0;
     return grads;
   });
   // Not recorded (no gradient wanted): no backward will ever read the codes.
