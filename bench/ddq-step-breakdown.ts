@@ -28,9 +28,9 @@ const record = nodeModule.record;
 Object.assign(nodeModule, {
   record: (op: string, inputs: Tensor[], out: Tensor, bw: nodeModule.BackwardFn) => {
     const name = op === 'conv2d' && inputs[0].shape[1] === 1 ? 'conv2d (first layer)' : op;
-    return record(op, inputs, out, (g, needs) => {
+    return record(op, inputs, out, (g, needs, gradOwned) => {
       const t0 = cpuMs();
-      const grads = bw(g, needs);
+      const grads = bw(g, needs, gradOwned);
       tally(`backward ${name}`, cpuMs() - t0);
       return grads;
     });

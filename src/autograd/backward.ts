@@ -4,6 +4,7 @@ import { Tensor } from '../tensor/tensor';
 import { sameShape, shapeString } from '../tensor/shape';
 import { convert } from '../tensor/dtype';
 import { noGrad } from './grad-mode';
+import { disownGradient, isOwnedGradient, ownedGradient } from './owned';
 
 /** Tensors reachable from `root` through recorded nodes, inputs before the ops that use them. */
 function topologicalOrder(root: Tensor): Tensor[] {
@@ -70,11 +71,13 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       if (t.node === null || t.retainsGrad) {
         const own = new Tensor(convert(g.data, t.dtype), t.shape);
         t.grad = t.grad === null ? own : sum(t.grad, own);
+        disownGradient(g); // t.grad may share g's data now
       }
       const node = t.node;
       if (node === null) continue;
       const needs = node.inputs.map((x) => x.requiresGrad);
-      const inputGrads = node.backward(g, needs);
+      // The caller's seed is never the engine's to hand over.
+      const inputGrads = node.backward(g, needs, g !== seed && isOwnedGradient(g));
       if (inputGrads.length !== node.inputs.length) {
         throw new Error(`backward: ${node.op} returned ${inputGrads.length} gradients for ${node.inputs.length} inputs`);
       }
@@ -88,8 +91,10 @@ export function backward(root: Tensor, gradient?: Tensor): void {
             `backward: ${node.op} produced a gradient of shape ${shapeString(gx.shape)} for input ${k} of shape ${shapeString(x.shape)}`,
           );
         }
+        // One tensor returned for two inputs is shared, whatever its producer said.
+        for (let j = 0; j < k; j++) if (inputGrads[j] === gx) disownGradient(gx);
         const previous = grads.get(x);
-        grads.set(x, previous === undefined ? gx : sum(previous, gx));
+        grads.set(x, previous === undefined ? gx : ownedGradient(sum(previous, gx)));
       }
     }
   });

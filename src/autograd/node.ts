@@ -6,8 +6,10 @@ import { isGradEnabled } from './grad-mode';
 /**
  * Given dL/d(output), return dL/d(input) for each input (same order, same shapes), or null
  * where `needsGrad[i]` is false or the gradient is identically zero. Runs without a tape.
+ * `gradOwned`: nothing else references gradOutput's data and the engine will not read it again,
+ * so the op may overwrite it (owned.ts); otherwise it must leave it untouched.
  */
-export type BackwardFn = (gradOutput: Tensor, needsGrad: readonly boolean[]) => (Tensor | null)[];
+export type BackwardFn = (gradOutput: Tensor, needsGrad: readonly boolean[], gradOwned?: boolean) => (Tensor | null)[];
 
 export interface GradNode {
   /** Name of the op, used in error messages (e.g. `matmul`). */

@@ -5,6 +5,7 @@
 import { conv2d as conv2dKernel, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias } from '../../kernels/conv2d';
 import { Conv2dParams, conv2dOutputSize, validateConv2dParams } from '../../kernels/conv2d-params';
 import { record } from '../autograd/node';
+import { ownedGradient } from '../autograd/owned';
 import { Tensor } from '../tensor/tensor';
 import { shapeString } from '../tensor/shape';
 import { allocFor } from './operand';
@@ -51,7 +52,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   return record('conv2d', inputs, y, (g, needs) => {
     const grads: (Tensor | null)[] = [null, null, null];
     if (needs[0]) {
-      grads[0] = new Tensor(allocFor(x.size, g, x), x.shape);
+      // Fresh and returned once: the consumer of x's gradient may write into it (autograd/owned.ts).
+      grads[0] = ownedGradient(new Tensor(allocFor(x.size, g, x), x.shape));
       conv2dBackwardInput(p, g.data, weight.data, grads[0].data);
     }
     if (needs[1]) {

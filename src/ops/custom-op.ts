@@ -5,7 +5,8 @@ import { record } from '../autograd/node';
 import { noGrad } from '../autograd/grad-mode';
 import { Tensor } from '../tensor/tensor';
 
-export type CustomBackward = (gradOutput: Tensor, output: Tensor, needsGrad: readonly boolean[]) => (Tensor | null)[];
+/** `gradOwned`: the op may overwrite gradOutput's data (autograd/owned.ts). */
+export type CustomBackward = (gradOutput: Tensor, output: Tensor, needsGrad: readonly boolean[], gradOwned: boolean) => (Tensor | null)[];
 
 export function customOp(
   name: string,
@@ -16,5 +17,5 @@ export function customOp(
   const result = noGrad(() => forward(inputs));
   // The tape hangs off the output, so it must be a tensor of its own even if forward returned an input.
   const out = new Tensor(result.data, result.shape);
-  return record(name, inputs, out, (g, needs) => backward(g, out, needs));
+  return record(name, inputs, out, (g, needs, gradOwned) => backward(g, out, needs, gradOwned === true));
 }

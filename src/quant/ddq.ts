@@ -26,6 +26,7 @@ import { lloydMaxLevels } from './lloyd-max';
 import { fitUniformStep } from './fit-step';
 import { quantizeEven } from './even-grid';
 import { levelSums, straightThrough, straightThroughWithLevelSums } from './level-sums';
+import { CodePool, type CodeArray } from './code-pool';
 
 export interface DdqOptions {
   /** 'weight': signed range from max|w|; 'activation': range from the first batch seen. */
@@ -94,6 +95,8 @@ export class DdqQuantizer extends Module {
   readonly groups: number;
   /** The fewest bits the gates may learn down to. */
   readonly minBits: number;
+  /** Code buffers lent to each forward pass until its backward is done (code-pool.ts). */
+  readonly codePool = new CodePool();
 
   constructor(opts: DdqOptions & { groups?: number }) {
     super();
@@ -348,6 +351,8 @@ export interface DdqQuantizeConfig {
   gatesFrozen: boolean;
   /** Learned grid with hard gates: round the merged levels onto their int8 codebook grid. */
   int8Levels?: boolean;
+  /** Where the per-element code buffer comes from and goes back to (else a fresh one per call). */
+  codePool?: CodePool;
 }
 
 /**
@@ -398,7 +403,9 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
   // gate opened. Otherwise the slot is simply the block's first, code·block.
   const xd = x.data;
   const outData = x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size);
-  const code = n <= 256 ? new Uint8Array(x.size) : new Uint16Array(x.size);
+  // Every element's code is written below, so a pooled buffer's stale contents never show.
+  const pool = qz.codePool;
+  let code: CodeArray | null = pool ? pool.take(x.size, n > 256) : n <= 256 ? new Uint8Array(x.size) : new Uint16Array(x.size);
   const needGateGrad = !qz.gatesFrozen && gateLogits.requiresGrad && !qz.relaxed && block > 1;
   const fineSlot = needGateGrad ? new Uint16Array(x.size) : null;
   // One uniform group (every activation quantizer): the forward also lists the few elements
@@ -429,18 +436,37 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
     }
   }
   const out = new Tensor(outData, x.shape);
+  // The backward reads the codes only for per-level sums without fine slots.
+  if (pool && fineSlot) {
+    pool.give(code);
+    code = null;
+  }
+  /** The codes again, exactly as the forward assigned them (every assignment equals the reference's). */
+  const recomputeCodes = (): CodeArray => {
+    const c = n <= 256 ? new Uint8Array(x.size) : new Uint16Array(x.size);
+    for (let gIdx = 0; gIdx < G; gIdx++) assignNearest(xd.subarray(gIdx * per, (gIdx + 1) * per), merged[gIdx], c.subarray(gIdx * per, (gIdx + 1) * per));
+    return c;
+  };
 
-  return customOp('ddqQuantize', [x, first, gaps, gateLogits], () => out, (g, _o, needs) => {
+  const result = customOp('ddqQuantize', [x, first, gaps, gateLogits], () => out, (g, _o, needs, gradOwned) => {
     const grads: (Tensor | null)[] = [null, null, null, null];
     const gd = g.data;
     const needLevels = needs[1] || needs[2] || needs[3];
     let needDx = needs[0];
+    // Set when the listed outside elements are zeroed in g itself, after the level sums read it.
+    let zeroInPlace = false;
     if (needDx && outside && outsideCount <= outside.length && qz.alpha === 0) {
       // Straight through everywhere but at the listed outside elements: the incoming gradient
-      // itself when there are none (ops may share gradient tensors, as add does), else a copy
+      // itself when there are none (ops may share gradient tensors, as add does), or when it is
+      // ours to overwrite (gradOwned: autograd/owned.ts) with those zeroed below, else a copy
       // with those zeroed; the level sums read only the codes and g. Same values as below.
+      // Writing into an owned g saves a fresh buffer the size of the activation (page faults
+      // and a copy) for every quantizer with values past its range, most of them (measured).
       if (outsideCount === 0 && g.dtype === x.dtype) {
         grads[0] = g;
+      } else if (gradOwned && g.dtype === x.dtype) {
+        grads[0] = g;
+        zeroInPlace = true;
       } else {
         const dxData = x.dtype === 'float64' ? new Float64Array(gd) : new Float32Array(gd);
         for (let k = 0; k < outsideCount; k++) dxData[outside[k]] = 0;
@@ -452,6 +478,8 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
     // Per group, the gradient summed per distinct level (unless it is read through fine slots);
     // when dx is needed too, both come from one pass (level-sums.ts; same values as two passes).
     const perLevel: (Float64Array | null)[] = [];
+    // A second backward over the same graph: this pass's buffer went back to the pool after the first.
+    const codes = !fineSlot && needLevels ? code ?? recomputeCodes() : null;
     for (let gIdx = 0; gIdx < G; gIdx++) {
       const lv = merged[gIdx];
       const lo = lv[0];
@@ -460,15 +488,19 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
       const end = begin + per;
       const sumsHere = needLevels && !fineSlot;
       if (dx && sumsHere) {
-        perLevel.push(straightThroughWithLevelSums(xd, gd, code, lo, hi, dx, begin, end, lv.length));
+        perLevel.push(straightThroughWithLevelSums(xd, gd, codes!, lo, hi, dx, begin, end, lv.length));
       } else {
         if (dx) straightThrough(xd, gd, lo, hi, dx, begin, end);
-        perLevel.push(sumsHere ? levelSums(code, gd, begin, end, lv.length) : null);
+        perLevel.push(sumsHere ? levelSums(codes!, gd, begin, end, lv.length) : null);
       }
       const alpha = qz.alpha;
       if (dx && alpha !== 0) for (let i = begin; i < end; i++) dx[i] += alpha * (xd[i] - outData[i]);
     }
     if (dx) grads[0] = new Tensor(dx, x.shape);
+    // Done with the codes (read or not): the buffer goes back for the next forward, a recomputed one too.
+    const held = codes ?? code;
+    if (pool && held) pool.give(held);
+    code = null;
     if (needLevels) {
       const dFirst = Tensor.zeros([G], { dtype: 'float64' });
       const dGaps = Tensor.zeros(gaps.shape, { dtype: 'float64' });
@@ -510,6 +542,14 @@ export function ddqQuantize(x: Tensor, first: Tensor, gaps: Tensor, gateLogits: 
       grads[2] = needs[2] ? dGaps : null;
       grads[3] = needs[3] && !qz.gatesFrozen ? dLogits : null;
     }
+    // Last: every read of g above (level sums, fine slots) saw it unchanged.
+    if (zeroInPlace) for (let k = 0; k < outsideCount; k++) gd[outside![k]] = 0;
     return grads;
   });
+  // Not recorded (no gradient wanted): no backward will ever read the codes.
+  if (pool && code && result.node === null) {
+    pool.give(code);
+    code = null;
+  }
+  return result;
 }

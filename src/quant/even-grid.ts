@@ -77,65 +77,70 @@ export function quantizeEven(x: FloatArray, levels: Float64Array, out: FloatArra
   const limit = 2 * m - 0.5; // a double (an int was converted on every iteration); below 2m
   const n = x.length;
   // The hot loop makes no call and reads no table but the levels: with a call inside, V8
-  // reloads every array's base and length after it; each was ~20% of the loop's time. Two
-  // elements per iteration share those per-access checks: another ~20% (measured on the
-  // activations of a MobileNetV2 step, 8.4 -> 6.6 ns per element).
+  // reloads every array's base and length after it; each was ~20% of the loop's time. Several
+  // elements per iteration share those per-access checks and the loop's own: two measured ~20%
+  // faster than one (8.4 -> 6.6 ns per element on the activations of a MobileNetV2 step), four
+  // another ~20% faster than two (interleaved, same process, shared machine).
   //
-  // Pairs inside [first, hi] (nearly all) take a shorter path: there t = (v - first)·perStep is
+  // Quads inside [first, hi] (nearly all) take a shorter path: there t = (v - first)·perStep is
   // in [0, m] up to a rounding, needs no clamp, and its nearest integer k (rounded by adding and
   // subtracting 1.5·2^52, exact below 2^51) is the guess, proven when |t - k| < 1/2 - margin:
-  // the same test as on r = t + 1/2 above, without the rounding of the + 1/2 (margin's 1e-9
-  // slack covers that). ~6.4 -> ~4-5.5 ns per element (interleaved, same process).
+  // the same test as on r = t + 1/2 below, without the rounding of the + 1/2 (margin's 1e-9
+  // slack covers that). ~6.4 -> ~4-5.5 ns per element (interleaved, same process). Any other
+  // quad, and the last n mod 4 elements, take the general path one element at a time.
   const half = 0.5 - margin;
   let firstBad = -1;
   let i = 0;
-  for (; i + 1 < n; i += 2) {
+  for (; i + 3 < n; i += 4) {
     const v0 = x[i];
     const v1 = x[i + 1];
-    if (v0 >= first && v0 <= hi && v1 >= first && v1 <= hi) {
+    const v2 = x[i + 2];
+    const v3 = x[i + 3];
+    if (v0 >= first && v0 <= hi && v1 >= first && v1 <= hi && v2 >= first && v2 <= hi && v3 >= first && v3 <= hi) {
       const t0 = (v0 - first) * perStep;
       const t1 = (v1 - first) * perStep;
+      const t2 = (v2 - first) * perStep;
+      const t3 = (v3 - first) * perStep;
       const k0 = t0 + ROUND - ROUND;
       const k1 = t1 + ROUND - ROUND;
-      if (!(Math.abs(t0 - k0) < half && Math.abs(t1 - k1) < half)) {
+      const k2 = t2 + ROUND - ROUND;
+      const k3 = t3 + ROUND - ROUND;
+      if (!(Math.abs(t0 - k0) < half && Math.abs(t1 - k1) < half && Math.abs(t2 - k2) < half && Math.abs(t3 - k3) < half)) {
         if (firstBad < 0) firstBad = i;
       }
       const j0 = k0 | 0;
       const j1 = k1 | 0;
+      const j2 = k2 | 0;
+      const j3 = k3 | 0;
       code[i] = j0;
       code[i + 1] = j1;
+      code[i + 2] = j2;
+      code[i + 3] = j3;
       out[i] = levels[j0];
       out[i + 1] = levels[j1];
+      out[i + 2] = levels[j2];
+      out[i + 3] = levels[j3];
       continue;
     }
-    const s0 = (v0 - first) * perStep;
-    const s1 = (v1 - first) * perStep;
-    // clamp(s, 0, m) + 0.5 with arithmetic, exact for s < 2m: a `c ? a : b` value or
-    // Math.min/max measured several ns per element slower in V8.
-    const u0 = (s0 + Math.abs(s0)) * 0.5;
-    const u1 = (s1 + Math.abs(s1)) * 0.5;
-    const over0 = u0 - m;
-    const over1 = u1 - m;
-    const r0 = u0 - (over0 + Math.abs(over0)) * 0.5 + 0.5;
-    const r1 = u1 - (over1 + Math.abs(over1)) * 0.5 + 0.5;
-    const j0 = r0 | 0;
-    const j1 = r1 | 0;
-    const f0 = r0 - j0;
-    const f1 = r1 - j1;
-    if (!(f0 > margin && f0 < upper && s0 < limit && f1 > margin && f1 < upper && s1 < limit)) {
-      if (firstBad < 0) firstBad = i; // NaN lands here too: every comparison is false
-    }
-    code[i] = j0;
-    code[i + 1] = j1;
-    out[i] = levels[j0];
-    out[i + 1] = levels[j1];
-    if (!(v0 >= first && v0 <= hi)) {
-      if (count < cap) outside[count] = i;
-      count++;
-    }
-    if (!(v1 >= first && v1 <= hi)) {
-      if (count < cap) outside[count] = i + 1;
-      count++;
+    for (let e = i; e < i + 4; e++) {
+      const v = x[e];
+      const s = (v - first) * perStep;
+      // clamp(s, 0, m) + 0.5 with arithmetic, exact for s < 2m: a `c ? a : b` value or
+      // Math.min/max measured several ns per element slower in V8.
+      const u = (s + Math.abs(s)) * 0.5;
+      const over = u - m;
+      const r = u - (over + Math.abs(over)) * 0.5 + 0.5;
+      const j = r | 0;
+      const f = r - j;
+      if (!(f > margin && f < upper && s < limit)) {
+        if (firstBad < 0) firstBad = e; // NaN lands here too: every comparison is false
+      }
+      code[e] = j;
+      out[e] = levels[j];
+      if (!(v >= first && v <= hi)) {
+        if (count < cap) outside[count] = e;
+        count++;
+      }
     }
   }
   for (; i < n; i++) {

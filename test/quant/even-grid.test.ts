@@ -92,3 +92,42 @@ t.test('the reference really picks a nearest level (so the comparison can fail)'
   }
   tt.equal(bad, 0);
 });
+
+t.test('quantizeEven on long runs inside the range, with one special value at each position of a quad and in the tail', async (tt) => {
+  // Nearly every quad of four takes the in-range path here; each special value (outside, NaN,
+  // an exact tie, an end level) sends its quad, or the last n mod 4 elements, through the general one.
+  let cases = 0;
+  for (const lv of levelSets()) {
+    const lo = lv[0];
+    const span = lv[lv.length - 1] - lo || 1;
+    const specials = [NaN, lo - span, lo + 2 * span, lo, lo + span, Infinity, -Infinity];
+    if (lv.length > 1) specials.push((lv[0] + lv[1]) / 2, (lv[lv.length - 2] + lv[lv.length - 1]) / 2);
+    for (const length of [1, 2, 3, 4, 5, 7, 8, 11, 16, 17, 61, 64, 67]) {
+      for (const wide of [false, true]) {
+        for (let at = -1; at < Math.min(length, 9); at++) {
+          const x = wide ? new Float64Array(length) : new Float32Array(length);
+          for (let i = 0; i < length; i++) x[i] = lo + span * rng.uniform();
+          if (at >= 0) {
+            x[at] = specials[rng.int(0, specials.length)];
+            x[length - 1 - at] = specials[rng.int(0, specials.length)];
+          }
+          const codeA = lv.length <= 256 ? new Uint8Array(length) : new Uint16Array(length);
+          const codeB = lv.length <= 256 ? new Uint8Array(length) : new Uint16Array(length);
+          const outA = wide ? new Float64Array(length) : new Float32Array(length);
+          const outB = wide ? new Float64Array(length) : new Float32Array(length);
+          const listA = new Int32Array(3).fill(-7);
+          const listB = new Int32Array(3).fill(-7);
+          const countA = quantizeEven(x, lv, outA, codeA, listA);
+          const countB = quantizeEvenReference(x, lv, outB, codeB, listB);
+          const what = `${lv.length} levels, length ${length}, special at ${at}, ${wide ? 'f64' : 'f32'}`;
+          tt.ok(Array.from(codeA).every((c, i) => c === codeB[i]), `codes: ${what}`);
+          tt.ok(Array.from(outA).every((v, i) => Object.is(v, outB[i])), `values: ${what}`);
+          tt.equal(countA, countB, `outside count: ${what}`);
+          tt.same(Array.from(listA), Array.from(listB), `outside list: ${what}`);
+          cases++;
+        }
+      }
+    }
+  }
+  tt.ok(cases > 1000);
+});

@@ -2,10 +2,10 @@
 // (bit for bit), and the four-lane level sums against a plain single sum (to rounding).
 import t from 'tap';
 import { Rng } from '../../src/tensor/rng';
-import { levelSums, straightThrough, straightThroughWithLevelSums } from '../../src/quant/level-sums';
+import { levelSums, levelSumsReference, straightThrough, straightThroughWithLevelSums } from '../../src/quant/level-sums';
 
 const rng = new Rng(43);
-const LENGTHS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 31, 97, 256, 1021, 4099];
+const LENGTHS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 15, 16, 17, 31, 32, 33, 97, 256, 1021, 4099];
 
 function data(length: number, levels: number, wide: boolean) {
   const x = wide ? new Float64Array(length) : new Float32Array(length);
@@ -55,4 +55,31 @@ t.test('straightThrough passes g inside [lo, hi] only; level sums match a plain 
   const plain = new Float64Array(16);
   for (let i = 0; i < x.length; i++) plain[code[i]] += g[i];
   for (let j = 0; j < 16; j++) tt.ok(Math.abs(sums[j] - plain[j]) < 1e-10, `level ${j}`);
+});
+
+t.test('levelSums (unrolled) equals its four-lane reference bit for bit, for any range of elements', async (tt) => {
+  for (const levels of [1, 2, 3, 16, 256]) {
+    for (const length of LENGTHS) {
+      for (const wide of [false, true]) {
+        const { g, code } = data(length, levels, wide);
+        // Every start and end near both edges: lanes and the tail count from begin.
+        const ranges = [[0, length], [Math.floor(length / 3), length - Math.floor(length / 5)]];
+        for (let b = 0; b < Math.min(length, 5); b++) ranges.push([b, length - (b % 3)]);
+        for (const [begin, end] of ranges) {
+          if (end < begin) continue;
+          const a = levelSums(code, g, begin, end, levels);
+          const r = levelSumsReference(code, g, begin, end, levels);
+          // Object.is: -0 and NaN must match too.
+          tt.ok(Array.from(a).every((v, j) => Object.is(v, r[j])), `${levels} levels, [${begin}, ${end}) of ${length}, ${wide ? 'f64' : 'f32'}`);
+        }
+      }
+    }
+  }
+  // Uint16 and Int32 codes (more than 256 levels, other callers), and non-finite gradients.
+  const g = Float32Array.from({ length: 1037 }, (_, i) => (i % 97 === 5 ? [NaN, Infinity, -Infinity, -0][i % 4] : rng.normal()));
+  for (const code of [Uint16Array.from(g, () => rng.int(0, 4096)), Int32Array.from(g, () => rng.int(0, 4096))]) {
+    const a = levelSums(code, g, 3, g.length, 4096);
+    const r = levelSumsReference(code, g, 3, g.length, 4096);
+    tt.ok(Array.from(a).every((v, j) => Object.is(v, r[j])), `${code.constructor.name} codes`);
+  }
 });
