@@ -6,7 +6,7 @@
 // with rescale the single-rounding multiply (TFLITE_SINGLE_ROUNDING; a negative multiplier
 // multiplies the negated value, so ties still go toward +inf). TFLite shifts 8-bit operands left by 20 bits first so their rescaled
 // values keep fractional precision; here the integer runtime picks the common scale itself
-// (2^-12 of the output step, src/deploy/convert.ts), so operands need no shift and an int32 operand that
+// (2^-12 of the output step for 8-bit grids, src/deploy/convert.ts), so operands need no shift and an int32 operand that
 // already sits on the common scale passes with the identity multiplier (2^30, shift 1).
 import { multiplyByQuantizedMultiplierSingleRounding } from './multiply-by-quantized-multiplier';
 import { checkDims, checkLength } from './validate';

@@ -16,7 +16,7 @@
 // 3. Weights: DDQ as b-bit level indices with an int8 codebook, LSQ as intN values
 //    (weight-quantization.ts); accumulators Σ (a - z_in)·w in int32.
 // 4. Residual additions in integers (TFLite style, add-int-reference.ts): both operands on a
-//    common fine scale (2^-12 of the output step, FINE_BITS), added, requantized onto the consumer's grid.
+//    common fine scale (2^-12 of the output step for 8-bit grids, FINE_SPAN), added, requantized onto the consumer's grid.
 //    The body's output is produced directly on that fine scale as int32. The skip operand is the
 //    block input, kept as int32 on the fine scale of the body's first grid; the body reads its
 //    codes through a requantize op (so that input is rounded twice: fine, then its grid).
@@ -64,17 +64,20 @@ export interface ConvertOptions {
 }
 
 /**
- * Wide (int32) tensors on their way to a grid are kept on a scale of 2^-FINE_BITS of its step,
- * coarser only where int32 range or the output stage's multiplier limit demands. Why this fine:
- * every extra rounding moves a code when the value lands within half a fine step of a rounding
- * boundary, and one moved code spreads through every layer after it. On the main job's
- * MobileNetV2 (500 test images), the share of the last layer's input codes that differ from the
- * fake-quant ones: 53% at 2^-8, 25% at 2^-11, 16.5% at 2^-12, 4% at 2^-16; top-1 agreement
- * over 10,000 images 99.65% at 2^-8, 99.92% at 2^-12, 99.97% at 2^-16. Why not finer: values on
- * the grid's range then stay below 2^20, inside the kernels' exact double path (|x| < 2^21,
- * add-int.ts, requantize-channels.ts); at 2^-16 the requantize and add ops ran 6-9x slower.
+ * Wide (int32) tensors on their way to a grid are kept on the finest scale at which the grid's
+ * whole code range spans at most 2^20 fine steps (2^-12 of a step for 8-bit grids, 2^-16 for
+ * 4-bit ones), coarser only where int32 range or the output stage's multiplier limit demands.
+ * Why so fine: every extra rounding moves a code when the value lands within half a fine step of
+ * a rounding boundary, and one moved code spreads through every layer after it (the more, the
+ * fewer the bits). Top-1 agreement with the fake-quant model over 10,000 test images, 2026-11-26:
+ * main job MobileNetV2 (MNIST, A8) 99.65% at 1/256 of a step, 99.92% at 2^-12, 99.97% at 2^-16;
+ * MobileNetV2 on Fashion-MNIST with 4-bit activations (LSQ W3A4, DDQ budget 2) 98.76% / 96.76% at
+ * 2^-12, 99.99% / 99.64% at 2^-16. Why not finer: below 2^20 for the grid's range (2^21 with
+ * values up to twice past it), values stay inside the kernels' exact double path (|x| < 2^21,
+ * add-int.ts, requantize-channels.ts); 8-bit grids at 2^-16 made the add and requantize ops run
+ * 6-9x slower.
  */
-const FINE_BITS = 12;
+const FINE_SPAN = 2 ** 20;
 /** The kernels' exact double path holds |x| < 2^21 (add-int.ts, requantize-channels.ts). */
 const FAST_PATH_LIMIT = 2 ** 21;
 /** Output stage limit: a multiplier below 2^14 per accumulator unit (shift <= 15, a margin kept). */
@@ -229,7 +232,7 @@ class Lowering {
 
   /**
    * A value used twice (block input): stored once, as int32 on the fine scale of the grid the
-   * body reads (fineScale: 2^-12 of its step where int32 allows). The body's first layer gets its codes through a requantize
+   * body reads (fineScale). The body's first layer gets its codes through a requantize
    * op, and the skip path adds the fine value, as the float model adds the unquantized tensor.
    * (Stored as the body's codes instead, the skip was off by up to half a step, and on the main
    * job's MobileNetV2 every layer after the first residual block had 18-64% of its input codes
@@ -239,7 +242,7 @@ class Lowering {
     const first = quantizedLayers(body)[0];
     if (!first) throw new Error(`convertToInteger: ${name}: the block body has no quantized layer`);
     const grid = activationGrid(first.layer.inputQuantizer, `${name}.body.${first.name} input`);
-    const id = x.base.kind === 'tensor' ? this.materialize(x, { kind: 'codes', grid }) : this.materialize(x, { kind: 'wide', scale: this.fineScale(x, grid.scale) });
+    const id = x.base.kind === 'tensor' ? this.materialize(x, { kind: 'codes', grid }) : this.materialize(x, { kind: 'wide', scale: this.fineScale(x, grid) });
     return { base: { kind: 'tensor', id, shape: shapeOf(x) }, clamp: UNBOUNDED, post: [] };
   }
 
@@ -345,9 +348,9 @@ class Lowering {
     return Math.max(limit, this.magnitude(v) / WIDE_LIMIT);
   }
 
-  /** The wide scale for v on its way to a grid of step `step`: 2^-FINE_BITS of it, or the finest v allows. */
-  fineScale(v: Value, step: number): number {
-    return Math.max(step / 2 ** FINE_BITS, this.finest(v));
+  /** The wide scale for v on its way to `grid`: its code range over FINE_SPAN, or the finest v allows. */
+  fineScale(v: Value, grid: ActivationGrid): number {
+    return Math.max((grid.scale * Math.max(1, grid.qmax - grid.qmin)) / FINE_SPAN, this.finest(v));
   }
 
   // --- turning values into ops ----------------------------------------------------------------
@@ -412,7 +415,7 @@ class Lowering {
       case 'add': {
         if (target.kind === 'logits') throw new Error('convertToInteger: the model must end in a quantized linear or conv layer');
         const b = this.bounds(target, clamp);
-        const fine = target.kind === 'codes' ? this.fineScale({ base, clamp, post: [] }, b.scale) : b.scale;
+        const fine = target.kind === 'codes' ? this.fineScale({ base, clamp, post: [] }, target.grid) : b.scale;
         const operand = (v: Value, which: string): [number, AddOperand] => {
           if (v.base.kind === 'tensor' && !v.post.length && v.clamp.lo === -Infinity && v.clamp.hi === Infinity) {
             const t = this.tensors[v.base.id];
@@ -439,9 +442,13 @@ class Lowering {
         if (v.base.kind === 'tensor' && !v.post.length && v.clamp.lo === -Infinity && v.clamp.hi === Infinity) src = v.base.id;
         else {
           // The int32 sum over h·w pixels must fit, and (where that costs at most 4 bits of the
-          // fine scale) stay on the kernels' fast path.
+          // fine scale) stay on the kernels' exact double path.
           const mag = h * w * this.magnitude(v);
-          const scale = target.kind === 'codes' ? Math.max(this.fineScale(v, b.scale), Math.min(mag / FAST_PATH_LIMIT, b.scale / 2 ** (FINE_BITS - 4))) : b.scale;
+          let scale = b.scale;
+          if (target.kind === 'codes') {
+            const fine = this.fineScale(v, target.grid);
+            scale = Math.max(fine, Math.min(mag / FAST_PATH_LIMIT, 16 * fine));
+          }
           src = this.materialize(v, { kind: 'wide', scale: Math.max(scale, mag / WIDE_LIMIT) });
         }
         const from = this.tensors[src];

@@ -61,13 +61,15 @@ const INPUT_CODES = [129, 126, 132, 128, 130, 127, 136, 124, 131];
 // Real conv = acc·0.25·0.5 = acc/8. Batch norm: channel 0 (c - 0.5)/2 + 0.25 = c/2 = acc/16:
 //   0.5, -0.5, -0.125, 0.4375;  channel 1: -(c + 0.25) + 1 = 0.75 - acc/8: 1.25, -0.125, -0.75, 2.125.
 // ReLU6: channel 0 0.5, 0, 0, 0.4375; channel 1 1.25, 0, 0, 2.125. Nothing quantizes this tensor
-// directly, so it is kept as int32 on the fine scale 2^-12 of the linear's input step 0.125, 2^-15
-// (the output stage would allow down to 2^-17: at most 2^14 steps per accumulator unit, and
-// channel 1 moves by 1/8 per unit): channel 0 16384, 0, 0, 14336; channel 1 40960, 0, 0, 69632
-// (NHWC: pixels, channels).
-const CONV_FINE = [16384, 40960, 0, 0, 0, 0, 14336, 69632];
-// Global average pooling onto the linear's input grid (step 0.125 = 4096 fine steps, zero point 0):
-// channel 0 (16384 + 14336)/(4·4096) = 1.875 -> 2; channel 1 (40960 + 69632)/16384 = 6.75 -> 7.
+// directly, so it is kept as int32 on a fine scale. The linear's 4-bit grid (step 0.125, codes
+// 0..15) over 2^20 fine steps would give 15·2^-23; the conv's output stage allows at most 2^14
+// steps per accumulator unit (channel 1 moves by 1/8 per unit: 2^-17); and global pooling keeps
+// its int32 sum of 4 pixels of at most 6 below 2^21 (24/2^21 = 3·2^-18), the coarsest, so
+// 3·2^-18: 0.5, 1.25, 0.4375, 2.125 -> 43690.7, 109226.7, 38229.3, 185685.3, i.e. channel 0
+// 43691, 0, 0, 38229; channel 1 109227, 0, 0, 185685 (NHWC: pixels, channels).
+const CONV_FINE = [43691, 109227, 0, 0, 0, 0, 38229, 185685];
+// Global average pooling onto the linear's input grid (step 0.125, zero point 0): channel 0
+// (43691 + 38229)·3·2^-18/(4·0.125) = 1.875 -> 2; channel 1 (109227 + 185685)·... = 6.75 -> 7.
 const POOLED = [2, 7];
 // Linear: acc = [2·2 + 7(-3), 2·4 + 7·1] = [-17, 15]; logits = acc·0.125·0.25 + bias
 //   = [-17/32 + 0.125, 15/32 - 0.25] = [-0.40625, 0.21875].
@@ -84,7 +86,7 @@ t.test('hand-built network: every integer is the hand-computed one', async (t) =
     const [qi, conv, pool, , lin] = model.ops;
     t.same([...rt.tensorData(qi.output, 1)], INPUT_CODES, `${kernels}: input codes`);
     t.same([...rt.tensorData(conv.output, 1)], CONV_FINE, `${kernels}: conv output on the fine scale`);
-    t.equal(model.tensors[conv.output].scale, 2 ** -15);
+    t.equal(model.tensors[conv.output].scale, 3 * 2 ** -18);
     t.same([...rt.tensorData(pool.output, 1)], POOLED, `${kernels}: pooled codes`);
     const acc = Array.from(rt.tensorData(lin.output, 1), (v) => v * model.output.scale);
     t.ok(acc.every((v, j) => Math.abs(v - LOGITS[j]) < 1e-7), `${kernels}: logits ${acc} = ${LOGITS}`);
@@ -109,32 +111,21 @@ t.test('hand-built network: a batch is the images one by one', async (t) => {
   t.throws(() => rt.run(Float32Array.of(NaN, 0, 0, 0, 0, 0, 0, 0, 0), 1), /input value 0 is NaN/);
 });
 
-t.test('hand-built network: the fine scale backs off where the kernels need it', async (t) => {
-  // The linear reading 8-bit codes of a smaller step. 2^-12 of that step would be finer than
-  // two limits: the int32 sum of 4 pixels of at most 6 (ReLU6) stays below 2^21, the kernels'
-  // exact double path, unless that costs more than 4 of the 12 bits (scale >= 24/2^21 = 3·2^-18,
-  // or step/2^8 if coarser); and the conv's output stage takes at most 2^14 steps per
-  // accumulator unit, channel 1 moving by 1/8 per unit (scale >= 2^-17).
-  const cases = [
-    // step 2^-7: 3·2^-18 (the fast path); 0.5, 1.25, 0.4375, 2.125 -> 43690.7, 109226.7, 38229.3,
-    // 185685.3; means (43691 + 38229)·3·2^-18/4 = 30.0 steps, (109227 + 185685)·... = 108.0.
-    { step: 2 ** -7, scale: 3 * 2 ** -18, conv: [43691, 109227, 0, 0, 0, 0, 38229, 185685], pooled: [30, 108] },
-    // step 2^-10: step/2^8 = 2^-18 < 3·2^-18, so the stage's 2^-17; means 0.234375·1024 = 240 and
-    // 0.84375·1024 = 864, clamped to 255.
-    { step: 2 ** -10, scale: 2 ** -17, conv: [65536, 163840, 0, 0, 0, 0, 57344, 278528], pooled: [240, 255] },
-  ];
-  for (const c of cases) {
-    const hand = handNet();
-    const old = hand.layers[5] as QuantLinear;
-    const net = new Sequential(...hand.layers.slice(0, 5), new QuantLinear(old.layer, old.weightQuantizer, lsq('activation', 8, c.step, [0, 1]))).eval();
-    const model = convertToInteger(net, { inputShape: [1, 3, 3] });
-    const [, conv, pool] = model.ops;
-    t.equal(model.tensors[conv.output].scale, c.scale, `step ${c.step}: fine scale ${c.scale}`);
-    for (const kernels of ['fast', 'reference', 'mirror'] as const) {
-      const rt = new IntegerRuntime(model, { kernels });
-      rt.run(Float32Array.from(IMAGE), 1);
-      t.same([...rt.tensorData(conv.output, 1)], c.conv, `step ${c.step}, ${kernels}: conv output on the fine scale`);
-      t.same([...rt.tensorData(pool.output, 1)], c.pooled, `step ${c.step}, ${kernels}: pooled codes`);
-    }
+t.test('hand-built network, larger images: the pooled sum stays on the exact double path', async (t) => {
+  // 6x6 images give 5x5 = 25 conv outputs per channel of at most 6 (ReLU6): a sum up to 150 real.
+  // Below 2^21 fine steps that needs a scale of at least 150/2^21, coarser than the 2^-17 the
+  // output stage allows and within 4 bits of it (16·2^-17), so the converter takes 150/2^21. The
+  // integer logits are still the fake-quant model's.
+  const net = handNet();
+  const model = convertToInteger(net, { inputShape: [1, 6, 6] });
+  const [, conv] = model.ops;
+  t.equal(model.tensors[conv.output].scale, 150 / 2 ** 21, 'fine scale 25 pixels x 6 / 2^21');
+  const rng = new Rng(5);
+  const x = Float32Array.from({ length: 4 * 36 }, () => rng.uniformIn(-2, 2));
+  const ref = noGrad(() => net.forward(new Tensor(x, [4, 1, 6, 6])));
+  for (const kernels of ['fast', 'reference', 'mirror'] as const) {
+    const logits = new IntegerRuntime(model, { kernels }).run(x, 4);
+    const worst = Math.max(...Array.from(logits, (v, i) => Math.abs(v - ref.data[i])));
+    t.ok(worst < 1e-6, `${kernels}: logits within ${worst} of the fake-quant ones`);
   }
 });
