@@ -232,15 +232,7 @@ function correlate3x3ImagePairsPacked(
         const s = a0 * w0 + b0 * w1 + c0 * w2 + a1 * w3 + b1 * w4 + c1 * w5 + a2 * w6 + b2 * w7 + c2 * w8;
         a0 = b0; a1 = b1; a2 = b2;
         b0 = c0; b1 = c1; b2 = c2;
-        const hi = s * INV_L + ROUNDER - ROUNDER;
-        let v = Math.floor(hi * scale + K) | 0;
-        v &= ~(v >> 31);
-        v -= range;
-        const hiCode = v & (v >> 31);
-        v = Math.floor((s - hi * L) * scale + K) | 0;
-        v &= ~(v >> 31);
-        v -= range;
-        out[o] = (v & (v >> 31)) + L * hiCode + QQ;
+        out[o] = packedCodes(s, scale, K, range, QQ);
       }
       continue;
     }
@@ -249,15 +241,7 @@ function correlate3x3ImagePairsPacked(
         src[r0 + q] * w0 + src[r0 + q + 1] * w1 + src[r0 + q + 2] * w2 +
         src[r1 + q] * w3 + src[r1 + q + 1] * w4 + src[r1 + q + 2] * w5 +
         src[r2 + q] * w6 + src[r2 + q + 1] * w7 + src[r2 + q + 2] * w8;
-      const hi = s * INV_L + ROUNDER - ROUNDER;
-      let v = Math.floor(hi * scale + K) | 0;
-      v &= ~(v >> 31);
-      v -= range;
-      const c1 = v & (v >> 31);
-      v = Math.floor((s - hi * L) * scale + K) | 0;
-      v &= ~(v >> 31);
-      v -= range;
-      out[o] = (v & (v >> 31)) + L * c1 + QQ;
+      out[o] = packedCodes(s, scale, K, range, QQ);
     }
   }
 }
