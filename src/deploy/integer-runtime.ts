@@ -163,7 +163,7 @@ function tensorLayouts(model: IntegerModel, kernels: KernelSet): Map<number, Lay
     }
     const producer = op.op === 'quantize-input' || (op.op === 'conv' && (planeKernel(op, model, kernels) || op.weights.cols <= REQUANTIZE_MAX_K));
     if (!producer || op.output === model.output.tensor || model.tensors[op.output].shape.length !== 3) continue;
-    const consumers = model.ops.filter((o) => ('input' in o && o.input === op.output) || (o.op === 'add' && (o.a === op.output || o.b === op.output)));
+    const consumers = consumersOf(model, op.output);
     if (consumers.length === 0 || !consumers.every((o) => planeKernel(o, model, kernels))) continue;
     const pads = consumers.map((o) => (o.op === 'conv' ? o.padding.join(',') : ''));
     const samePad = pads.every((q) => q === pads[0]) && model.tensors[op.output].type === 'uint8';
@@ -175,6 +175,11 @@ function tensorLayouts(model: IntegerModel, kernels: KernelSet): Map<number, Lay
     layouts.set(op.output, samePad && first.op === 'conv' ? { kind: 'padded', pad: [first.padding[0], first.padding[1]] } : { kind: 'planes', pad: [0, 0] });
   }
   return layouts;
+}
+
+/** The ops that read tensor `id` (an add reads two). */
+function consumersOf(model: IntegerModel, id: number): IntegerModel['ops'] {
+  return model.ops.filter((o) => ('input' in o && o.input === id) || (o.op === 'add' && (o.a === id || o.b === id)));
 }
 
 /** A 1x1 conv at stride 1 without padding: a GEMM over pixels. */
@@ -199,7 +204,7 @@ function pairRowsLayoutFits(op: IntegerModel['ops'][number], model: IntegerModel
     producer = plane ? layouts.get(op.input)?.kind === 'pairs' : pointwiseConv(op) && layouts.get(op.input)?.kind === 'pair-rows';
   }
   if (!producer) return false;
-  const consumers = model.ops.filter((o) => ('input' in o && o.input === op.output) || (o.op === 'add' && (o.a === op.output || o.b === op.output)));
+  const consumers = consumersOf(model, op.output);
   return consumers.length > 0 && consumers.every((o) => o.op === 'conv' && pointwiseConv(o) && o.weights.cols <= PAIR_ROWS_MAX_K && pairRowsFit(decodeWeights(o.weights), o.weights.rows, o.weights.cols));
 }
 
@@ -210,7 +215,7 @@ function pairRowsLayoutFits(op: IntegerModel['ops'][number], model: IntegerModel
  */
 function pooledLayoutFits(op: IntegerModel['ops'][number], model: IntegerModel, layouts: Map<number, Layout>): boolean {
   if (op.op !== 'conv' || !pointwiseConv(op) || layouts.get(op.input)?.kind !== 'pair-rows' || op.output === model.output.tensor) return false;
-  const consumers = model.ops.filter((o) => ('input' in o && o.input === op.output) || (o.op === 'add' && (o.a === op.output || o.b === op.output)));
+  const consumers = consumersOf(model, op.output);
   return consumers.length === 1 && consumers[0].op === 'global-avg-pool';
 }
 
