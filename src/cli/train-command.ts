@@ -46,6 +46,8 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'gamma', type: 'float', above: 0, max: 1, help: 'step schedule: factor applied at each decay (default: 0.1)' },
   { name: 'weight-decay', type: 'float', min: 0, help: 'weight decay (default: 0.01 for adamw, 5e-4 for sgd)' },
   { name: 'momentum', type: 'float', min: 0, max: 0.999, help: 'SGD momentum (default: 0.9)' },
+  { name: 'bn-reestimate', type: 'int', min: 0, default: 50, valueName: 'batches',
+    help: 'before each evaluation, set batch norm running statistics to the mean statistics of\nthis many training batches, weights fixed (0: keep the running averages of training)' },
 
   { section: 'Quantization', name: 'quant', type: 'enum', values: ['none', 'ddq', 'ddq-fixed', 'lsq'], default: 'none',
     help: 'quantization-aware training: ddq (learned bits, levels, range; docs/ddq.md),\nddq-fixed (DDQ with bits fixed at --wbits), lsq (uniform, learned step)' },
@@ -135,6 +137,8 @@ export interface TrainSettings {
   minBits: number;
   ddqAlpha: number;
   evalEvery: number;
+  /** Absent in checkpoints written before the option existed: those kept the training-time averages. */
+  bnReestimate: number;
   /** Absent in checkpoints written before the option existed: those trained free float levels. */
   ddqLevels: 'int8' | 'float';
   /** Absent in checkpoints written before the option existed: those started from the uniform grid. */
@@ -193,7 +197,7 @@ function checkRelevant(args: ParsedArgs): void {
 }
 
 /** What runs did before these options existed (their checkpoints have no setting). */
-const BEFORE_OPTION_EXISTED: Pick<TrainSettings, 'ddqLevels' | 'ddqLevelStart' | 'minBits'> = { ddqLevels: 'float', ddqLevelStart: 'uniform', minBits: 1 };
+const BEFORE_OPTION_EXISTED: Pick<TrainSettings, 'ddqLevels' | 'ddqLevelStart' | 'minBits' | 'bnReestimate'> = { ddqLevels: 'float', ddqLevelStart: 'uniform', minBits: 1, bnReestimate: 0 };
 
 /** The saved settings, with the explicitly given options checked against them. */
 function settingsForResume(args: ParsedArgs, saved: TrainSettings, file: string): TrainSettings {
@@ -301,7 +305,12 @@ function runTrain(args: ParsedArgs, io: CliIo): number {
   const worker = threads > 1
     ? new GradientWorker({ module: require.resolve('./build-model'), exportName: 'buildReplica', args: { settings, data } satisfies ReplicaArgs })
     : undefined;
-  const trainer = new Trainer({ ...run, train, test, evalEvery: settings.evalEvery ?? 1, epochs: settings.epochs, outDir: settings.out, config, out: io.out, worker });
+  // Batch-norm re-estimation draws its own batches: unaugmented, reshuffled by a seed that is a
+  // function of the run's seed and the epoch only, so a resumed run re-estimates identically.
+  const batchNormReestimate = settings.bnReestimate > 0
+    ? { batches: settings.bnReestimate, loader: (epoch: number) => new DataLoader(pair.train, { batchSize: settings.batchSize, seed: reestimateSeed(settings.seed, epoch), reuseBuffers: true }) }
+    : undefined;
+  const trainer = new Trainer({ ...run, train, test, evalEvery: settings.evalEvery ?? 1, epochs: settings.epochs, outDir: settings.out, config, out: io.out, worker, batchNormReestimate });
 
   io.out.write(
     `ddq train: ${settings.net} (${run.model.parameterCount().toLocaleString('en-US')} parameters), ` +
@@ -332,6 +341,11 @@ function runTrain(args: ParsedArgs, io: CliIo): number {
     io.out.write(`done: test accuracy ${(100 * last.testAccuracy).toFixed(2)}% after ${trainer.epoch} epoch${trainer.epoch === 1 ? '' : 's'}; checkpoint ${trainer.checkpointFile}\n`);
   }
   return 0;
+}
+
+/** The shuffling seed of an epoch's batch-norm re-estimation batches. */
+export function reestimateSeed(seed: number, epoch: number): number {
+  return (seed * 1009 + epoch * 7919 + 17) % 2147483647;
 }
 
 /** Full-precision weights for --init, checked to come from the same net and data. */

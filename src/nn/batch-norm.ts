@@ -8,7 +8,8 @@ import { Module } from './module';
 export class BatchNorm2d extends Module {
   readonly channels: number;
   readonly eps: number;
-  readonly momentum: number;
+  /** Weight of each batch's statistics in the running ones; re-estimation changes it (reestimate-batch-norm.ts). */
+  momentum: number;
   readonly weight: Tensor;
   readonly bias: Tensor;
   readonly runningMean: Tensor;

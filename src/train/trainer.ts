@@ -22,6 +22,7 @@ import { Tensor } from '../tensor/tensor';
 import { add } from '../ops/binary';
 import { crossEntropy } from '../ops/cross-entropy';
 import type { DataLoader, LoaderState } from '../../datasets/loader';
+import { batchNormLayers, reestimateBatchNorm } from './reestimate-batch-norm';
 import { Checkpoint, loadCheckpoint, saveCheckpoint, StoredTensor } from '../io/checkpoint';
 import { evaluate } from './evaluate';
 import { checkLogits, countCorrect } from './logits';
@@ -88,6 +89,13 @@ export interface TrainerOptions {
    * that initialise from their first batch see all of it.
    */
   worker?: GradientWorker;
+  /**
+   * After the training of every epoch that is evaluated (see evalEvery; whether or not there is
+   * a test loader), before evaluation and the checkpoint: replace batch-norm running statistics
+   * by the mean batch statistics of `batches` batches of `loader(epoch)`, the weights fixed
+   * (reestimate-batch-norm.ts). The loader must depend on the epoch only, so resume replays it.
+   */
+  batchNormReestimate?: { batches: number; loader(epoch: number): DataLoader };
 }
 
 /** One line of metrics.jsonl. All fields but `time` are the same in every run with the same seed. */
@@ -103,7 +111,7 @@ export interface EpochMetrics {
   extraLoss?: number;
   testLoss?: number;
   testAccuracy?: number;
-  /** Training time of the epoch (and its speed), then evaluation time; filled in last. */
+  /** Training time of the epoch (and its speed), then the time of batch-norm re-estimation and evaluation; filled in last. */
   time?: { seconds: number; imagesPerSecond: number; evalSeconds: number };
   /** Fields from epochSummary. */
   [field: string]: unknown;
@@ -276,7 +284,10 @@ export class Trainer {
     if (extraSteps > 0) record.extraLoss = extraSum / extraSteps;
     const evalStart = performance.now();
     const every = this.opts.evalEvery ?? 1;
-    if (this.opts.test && (epoch % every === 0 || epoch === this.epochs)) {
+    const evaluated = epoch % every === 0 || epoch === this.epochs;
+    const reestimate = this.opts.batchNormReestimate;
+    if (reestimate && evaluated && batchNormLayers(model).length > 0) reestimateBatchNorm(model, reestimate.loader(epoch), reestimate.batches);
+    if (this.opts.test && evaluated) {
       const r = evaluate(model, this.opts.test);
       record.testLoss = r.loss;
       record.testAccuracy = r.accuracy;

@@ -32,6 +32,8 @@ interface RunOptions {
   evalEvery?: number;
   outDir?: string;
   hooks?: TrainerHooks;
+  /** Batch-norm re-estimation batches after every epoch (conv net). */
+  reestimate?: number;
 }
 
 function makeRun(o: RunOptions): { trainer: Trainer; model: Sequential; groups: OptimizerGroup[]; test: DataLoader } {
@@ -58,7 +60,10 @@ function makeRun(o: RunOptions): { trainer: Trainer; model: Sequential; groups: 
     const optimizer = o.optimizer === 'sgd' ? new SGD(model.parameters(), { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 }) : new AdamW(model.parameters(), { lr: 3e-3 });
     groups = [{ name: 'weights', optimizer, schedule: schedules.cosine(o.optimizer === 'sgd' ? 0.05 : 3e-3, total) }];
   }
-  const trainer = new Trainer({ model, train, test, evalEvery: o.evalEvery, groups, epochs, outDir: o.outDir, config: { seed: o.seed }, hooks: o.hooks, out: silent });
+  const batchNormReestimate = o.reestimate
+    ? { batches: o.reestimate, loader: (epoch: number) => new DataLoader(data.train, { batchSize: 16, seed: 1000 + epoch }) }
+    : undefined;
+  const trainer = new Trainer({ model, train, test, evalEvery: o.evalEvery, groups, epochs, outDir: o.outDir, config: { seed: o.seed }, hooks: o.hooks, out: silent, batchNormReestimate });
   return { trainer, model, groups, test };
 }
 
@@ -165,22 +170,23 @@ const resumeCases = [
   { optimizer: 'adamw', conv: false },
   { optimizer: 'two-groups', conv: false },
   { optimizer: 'sgd', conv: true },
+  { optimizer: 'adamw', conv: true, reestimate: 6, evalEvery: 2 },
 ] as const;
-for (const { optimizer, conv } of resumeCases) {
-  t.test(`resume (${optimizer}${conv ? ', conv net with batch norm' : ''}): 1 epoch + restore + 2 epochs equals 3 epochs, bit for bit`, async (t) => {
+for (const { optimizer, conv, reestimate, evalEvery } of resumeCases.map((c) => ({ reestimate: undefined, evalEvery: undefined, ...c }))) {
+  t.test(`resume (${optimizer}${conv ? ', conv net with batch norm' : ''}${reestimate ? ', batch norm re-estimated at epochs 2 and 3' : ''}): 1 epoch + restore + 2 epochs equals 3 epochs, bit for bit`, async (t) => {
     const dir = t.testdir();
-    const full = makeRun({ seed: 7, optimizer, conv, epochs: 3, outDir: path.join(dir, 'full') });
+    const full = makeRun({ seed: 7, optimizer, conv, reestimate, evalEvery, epochs: 3, outDir: path.join(dir, 'full') });
     full.trainer.fit();
 
     const cut = path.join(dir, 'cut');
-    const first = makeRun({ seed: 7, optimizer, conv, epochs: 3, outDir: cut });
+    const first = makeRun({ seed: 7, optimizer, conv, reestimate, evalEvery, epochs: 3, outDir: cut });
     first.trainer.fit({ stopAfter: 1 });
     t.equal(first.trainer.epoch, 1);
     t.equal(readMetricsLog(path.join(cut, 'metrics.jsonl')).length, 1);
 
     // A fresh process would rebuild everything; a different seed proves the checkpoint restores
     // every generator and weight rather than relying on the seed.
-    const second = makeRun({ seed: 99, optimizer, conv, epochs: 3, outDir: cut });
+    const second = makeRun({ seed: 99, optimizer, conv, reestimate, evalEvery, epochs: 3, outDir: cut });
     second.trainer.restore(loadCheckpoint(path.join(cut, 'checkpoint.ddq')));
     t.equal(second.trainer.epoch, 1);
     second.trainer.fit();

@@ -1,0 +1,35 @@
+// Diagnostic: how much of a checkpoint's test accuracy depends on its batch-norm running
+// statistics? Evaluates the test split with the saved statistics (as `ddq eval` does), then after
+// re-estimating them (src/train/reestimate-batch-norm.ts) from N training batches drawn with
+// several shuffling seeds, the weights fixed.
+// Usage: npx ts-node --transpile-only scripts/bn-gap.ts <run dir> [N,N,...] [seeds]
+import * as path from 'path';
+import { loadCheckpoint } from '../src/io/checkpoint';
+import { buildNetwork, TrainConfig } from '../src/cli/train-command';
+import { balancedSubset, DataLoader, loadDataset } from '../datasets';
+import { evaluate } from '../src/train/evaluate';
+import { reestimateBatchNorm } from '../src/train/reestimate-batch-norm';
+import { CHECKPOINT_FILE, modelTensors, trainState } from '../src/train/trainer';
+import { Rng } from '../src/tensor/rng';
+
+const [run, counts = '25,50,100,200', seedCount = '2'] = process.argv.slice(2);
+const ckpt = loadCheckpoint(path.join(run, CHECKPOINT_FILE));
+const { settings, data } = trainState(ckpt).config as TrainConfig;
+const whole = loadDataset(settings.dataset);
+const train = settings.trainSize > 0 ? balancedSubset(whole.train, settings.trainSize, settings.seed) : whole.train;
+const norm = { mean: data.mean, std: data.std };
+const test = new DataLoader({ ...whole.test, ...norm }, { batchSize: 256, shuffle: false });
+const model = buildNetwork(settings, data, new Rng(0));
+const fresh = () => model.loadStateDict(modelTensors(ckpt));
+fresh();
+const saved = evaluate(model, test);
+console.log(`${run}: saved statistics ${(100 * saved.accuracy).toFixed(2)}% (loss ${saved.loss.toFixed(4)})`);
+for (const n of counts.split(',').map(Number)) {
+  const accs: string[] = [];
+  for (let seed = 1; seed <= Number(seedCount); seed++) {
+    fresh();
+    reestimateBatchNorm(model, new DataLoader({ ...train, ...norm }, { batchSize: settings.batchSize, shuffle: true, seed: 1000 + seed }), n);
+    accs.push((100 * evaluate(model, test).accuracy).toFixed(2));
+  }
+  console.log(`  re-estimated from ${n} batches: ${accs.join(', ')}%`);
+}
