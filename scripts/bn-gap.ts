@@ -7,8 +7,8 @@
 // Usage: npx ts-node --transpile-only scripts/bn-gap.ts <run dir> [N,N,...] [seeds]
 import * as path from 'path';
 import { loadCheckpoint } from '../src/io/checkpoint';
-import { buildNetwork, reestimateSeed, TrainConfig } from '../src/cli/train-command';
-import { balancedSubset, DataLoader, loadDataset } from '../datasets';
+import { buildNetwork, reestimateSeed, runData, TrainConfig } from '../src/cli/train-command';
+import { DataLoader, loadDataset } from '../datasets';
 import { evaluate } from '../src/train/evaluate';
 import { reestimateBatchNorm } from '../src/train/reestimate-batch-norm';
 import { CHECKPOINT_FILE, modelTensors, trainState } from '../src/train/trainer';
@@ -18,10 +18,11 @@ const [run, counts = '25,50,100,200', seedCount = '2'] = process.argv.slice(2);
 const ckpt = loadCheckpoint(path.join(run, CHECKPOINT_FILE));
 const state = trainState(ckpt);
 const { settings, data } = state.config as TrainConfig;
-const whole = loadDataset(settings.dataset);
-const train = settings.trainSize > 0 ? balancedSubset(whole.train, settings.trainSize, settings.seed) : whole.train;
+// Normalised as in training (the training subset's own statistics, saved in the checkpoint).
 const norm = { mean: data.mean, std: data.std };
-const test = new DataLoader({ ...whole.test, ...norm }, { batchSize: 256, shuffle: false });
+const pair = runData(loadDataset(settings.dataset), settings);
+const train = { ...pair.train, ...norm };
+const test = new DataLoader({ ...pair.test, ...norm }, { batchSize: 256, shuffle: false });
 const model = buildNetwork(settings, data, new Rng(0));
 const fresh = () => model.loadStateDict(modelTensors(ckpt));
 fresh();
@@ -35,7 +36,7 @@ for (const n of counts.split(',').map(Number)) {
   const accs: string[] = [];
   for (let seed = 1; seed <= Number(seedCount); seed++) {
     fresh();
-    reestimateBatchNorm(model, new DataLoader({ ...train, ...norm }, { batchSize: settings.batchSize, shuffle: true, seed: 1000 + seed }), n);
+    reestimateBatchNorm(model, new DataLoader(train, { batchSize: settings.batchSize, seed: 1000 + seed }), n);
     accs.push((100 * evaluate(model, test).accuracy).toFixed(2));
   }
   console.log(`  re-estimated from ${n} batches: ${accs.join(', ')}%`);

@@ -19,6 +19,7 @@ import type { Optimizer } from '../optim/optimizer';
 import type { Schedule } from '../optim/schedules';
 import { DataLoader } from '../../datasets/loader';
 import { balancedSubset } from '../../datasets/balanced-subset';
+import type { DatasetPair } from '../../datasets/index';
 import { loadCheckpoint } from '../io/checkpoint';
 import { CHECKPOINT_FILE, modelTensors, OptimizerGroup, Trainer, TrainerHooks, trainState } from '../train/trainer';
 import type { Tensor } from '../tensor/tensor';
@@ -279,7 +280,7 @@ function runTrain(args: ParsedArgs, io: CliIo): number {
 
   // 2. Data, model and optimizers, all seeded from one generator.
   const whole = loadData(settings.dataset, io);
-  const pair = settings.trainSize > 0 ? { ...whole, train: balancedSubset(whole.train, settings.trainSize, settings.seed) } : whole;
+  const pair = runData(whole, settings);
   const data = dataInfo(pair);
   if (saved && JSON.stringify(data) !== JSON.stringify(saved.data)) {
     throw new Error(`${settings.dataset} is not the data the checkpoint was trained on:\n  now   ${JSON.stringify(data)}\n  saved ${JSON.stringify(saved.data)}`);
@@ -341,6 +342,11 @@ function runTrain(args: ParsedArgs, io: CliIo): number {
     io.out.write(`done: test accuracy ${(100 * last.testAccuracy).toFixed(2)}% after ${trainer.epoch} epoch${trainer.epoch === 1 ? '' : 's'}; checkpoint ${trainer.checkpointFile}\n`);
   }
   return 0;
+}
+
+/** The data a run trains on: the whole training split, or its seeded class-balanced subset (--train-size). */
+export function runData(whole: DatasetPair, s: Pick<TrainSettings, 'trainSize' | 'seed'>): DatasetPair {
+  return s.trainSize > 0 ? { ...whole, train: balancedSubset(whole.train, s.trainSize, s.seed) } : whole;
 }
 
 /** The shuffling seed of an epoch's batch-norm re-estimation batches. */

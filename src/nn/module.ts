@@ -94,6 +94,19 @@ export abstract class Module {
     return this.train(false);
   }
 
+  /**
+   * Runs f, then puts every module back in the training mode it had before (a caller may keep
+   * some layers in another mode than the rest on purpose), also when f throws.
+   */
+  keepingModes<T>(f: () => T): T {
+    const modes = this.namedModules().map(([, m]) => [m, m.training] as const);
+    try {
+      return f();
+    } finally {
+      for (const [m, mode] of modes) m.training = mode;
+    }
+  }
+
   zeroGrad(): void {
     for (const p of this.parameters()) p.zeroGrad();
   }

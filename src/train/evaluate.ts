@@ -21,13 +21,11 @@ export interface EvalResult {
  */
 export function evaluate(model: Module, loader: DataLoader): EvalResult {
   if (loader.batch !== 0) loader.setState({ ...loader.getState(), batch: 0 });
-  // Remember each module's own mode: a caller may keep some layers in eval mode on purpose.
-  const modes = model.namedModules().map(([, m]) => [m, m.training] as const);
-  model.eval();
   let lossSum = 0;
   let correct = 0;
   let count = 0;
-  try {
+  model.keepingModes(() => {
+    model.eval();
     noGrad(() => {
       for (const { x, y } of loader.epochBatches()) {
         const logits = model.forward(x);
@@ -37,8 +35,6 @@ export function evaluate(model: Module, loader: DataLoader): EvalResult {
         count += y.length;
       }
     });
-  } finally {
-    for (const [m, mode] of modes) m.training = mode;
-  }
+  });
   return { loss: lossSum / count, accuracy: correct / count, correct, count };
 }

@@ -30,25 +30,25 @@ export function reestimateBatchNorm(model: Module, loader: DataLoader, batches: 
   if (!Number.isInteger(batches) || batches < 1) throw new Error(`reestimateBatchNorm: batches must be a positive integer, got ${batches}`);
   const layers = batchNormLayers(model);
   if (layers.length === 0) return 0;
-  const modes = model.namedModules().map(([, m]) => [m, m.training] as const);
   const momenta = layers.map((b) => b.momentum);
-  model.eval();
-  for (const b of layers) b.training = true;
-  try {
-    noGrad(() => {
-      let done = 0;
-      while (done < batches) {
-        for (const { x } of loader.epochBatches()) {
-          // Momentum 1/(i+1) makes the running value the plain mean of the i+1 batches so far.
-          for (const b of layers) b.momentum = 1 / (done + 1);
-          model.forward(x);
-          if (++done === batches) break;
+  model.keepingModes(() => {
+    model.eval();
+    for (const b of layers) b.training = true;
+    try {
+      noGrad(() => {
+        let done = 0;
+        while (done < batches) {
+          for (const { x } of loader.epochBatches()) {
+            // Momentum 1/(i+1) makes the running value the plain mean of the i+1 batches so far.
+            for (const b of layers) b.momentum = 1 / (done + 1);
+            model.forward(x);
+            if (++done === batches) break;
+          }
         }
-      }
-    });
-  } finally {
-    layers.forEach((b, i) => (b.momentum = momenta[i]));
-    for (const [m, mode] of modes) m.training = mode;
-  }
+      });
+    } finally {
+      layers.forEach((b, i) => (b.momentum = momenta[i]));
+    }
+  });
   return layers.length;
 }

@@ -22,7 +22,7 @@ import { Tensor } from '../tensor/tensor';
 import { add } from '../ops/binary';
 import { crossEntropy } from '../ops/cross-entropy';
 import type { DataLoader, LoaderState } from '../../datasets/loader';
-import { batchNormLayers, reestimateBatchNorm } from './reestimate-batch-norm';
+import { reestimateBatchNorm } from './reestimate-batch-norm';
 import { Checkpoint, loadCheckpoint, saveCheckpoint, StoredTensor } from '../io/checkpoint';
 import { evaluate } from './evaluate';
 import { checkLogits, countCorrect } from './logits';
@@ -286,7 +286,7 @@ export class Trainer {
     const every = this.opts.evalEvery ?? 1;
     const evaluated = epoch % every === 0 || epoch === this.epochs;
     const reestimate = this.opts.batchNormReestimate;
-    if (reestimate && evaluated && batchNormLayers(model).length > 0) reestimateBatchNorm(model, reestimate.loader(epoch), reestimate.batches);
+    if (reestimate && evaluated) reestimateBatchNorm(model, reestimate.loader(epoch), reestimate.batches);
     if (this.opts.test && evaluated) {
       const r = evaluate(model, this.opts.test);
       record.testLoss = r.loss;
