@@ -8,6 +8,7 @@ import { lenet5 } from '../../nets/lenet5';
 import { mobilenetv2 } from '../../nets/mobilenetv2';
 import { resnet20 } from '../../nets/resnet20';
 import { UsageError } from './args';
+import { parseLayerBits } from './layer-bits';
 import { Rng as RngClass } from '../tensor/rng';
 import type { StateDict } from '../nn/module';
 import { quantize } from '../quant/quantize';
@@ -101,6 +102,7 @@ export function buildNetwork(s: TrainSettings, data: DataInfo, rng: Rng, init?: 
       int8Levels: s.ddqLevels === 'int8',
       fitLevels: s.ddqLevelStart === 'fit',
       minBits: s.minBits,
+      overrides: parseLayerBits(s.layerBits ?? ''),
       inputShape: [data.channels, data.height, data.width],
     });
   }

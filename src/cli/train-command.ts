@@ -10,6 +10,7 @@ import * as path from 'path';
 import { CommandSpec, OptionSpec, OptionValue, ParsedArgs, parseArgs, UsageError } from './args';
 import type { CliIo, Command } from './command';
 import { buildNetwork, checkNetOptions, NET_NAMES, ReplicaArgs } from './build-model';
+import { parseLayerBits } from './layer-bits';
 export { buildNetwork } from './build-model';
 import { DATASET_HELP, DataInfo, dataInfo, describe, loadData } from './data';
 import { Rng } from '../tensor/rng';
@@ -55,6 +56,8 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'wbits', type: 'int', min: 1, max: 8, help: 'weight bits of inner layers (lsq, ddq-fixed: fixed; ddq: starting bits, default 8)' },
   { name: 'abits', type: 'int', min: 2, max: 8, default: 8, help: 'activation bits of inner layers' },
   { name: 'edge-bits', type: 'int', min: 2, max: 8, default: 8, help: 'weight and activation bits of the first and last layers' },
+  { name: 'layer-bits', type: 'string', valueName: 'name=W[/A],...',
+    help: 'fix chosen layers at W weight (and A activation) bits, by the names of the\nquantization report; such a layer does not learn its bits and is outside a budget' },
   { name: 'per-channel', type: 'flag', help: 'one weight level set (ddq) or step (lsq) per output channel' },
   { name: 'budget-bits', type: 'float', above: 0, max: 8, help: 'ddq: target average weight bits of the layers that learn their bits' },
   { name: 'budget-weight', type: 'float', min: 0, default: 2, help: 'ddq: weight λ of the budget penalty' },
@@ -129,6 +132,8 @@ export interface TrainSettings {
   abits: number;
   edgeBits: number;
   perChannel: boolean;
+  /** --layer-bits as given ('' for none). */
+  layerBits: string;
   budgetBits: number;
   budgetWeight: number;
   budgetAnneal: number;
@@ -172,6 +177,7 @@ export function settingsFromArgs(args: ParsedArgs): TrainSettings {
   s.budgetBits ??= 0;
   s.gateEpochs ??= Math.max(1, (s.epochs as number) - 1);
   s.init ??= '';
+  s.layerBits ??= '';
   s.trainSize ??= 0;
   return s as TrainSettings;
 }
@@ -188,9 +194,14 @@ function checkRelevant(args: ParsedArgs): void {
     if (quant !== 'ddq' && quant !== 'ddq-fixed' && args.has(name)) throw new UsageError(`--${name} applies to --quant ddq or ddq-fixed only`);
   }
   if (quant === 'none') {
-    for (const name of ['wbits', 'abits', 'edge-bits', 'per-channel']) if (args.has(name)) throw new UsageError(`--${name} needs --quant ddq, ddq-fixed or lsq`);
+    for (const name of ['wbits', 'abits', 'edge-bits', 'per-channel', 'layer-bits']) if (args.has(name)) throw new UsageError(`--${name} needs --quant ddq, ddq-fixed or lsq`);
   }
   if (quant === 'lsq' && args.has('wbits') && args.int('wbits') < 2) throw new UsageError('--wbits: lsq needs at least 2 bits');
+  if (args.has('layer-bits')) {
+    const fixed = Object.entries(parseLayerBits(args.string('layer-bits')));
+    const low = fixed.find(([, b]) => b.weightBits! < 2);
+    if (quant === 'lsq' && low) throw new UsageError(`--layer-bits: lsq needs at least 2 weight bits (layer '${low[0]}')`);
+  }
   if (args.string('optimizer') !== 'sgd' && args.has('momentum')) throw new UsageError('--momentum applies to --optimizer sgd only');
   if (args.string('schedule') !== 'step' && (args.has('decay-every') || args.has('gamma'))) {
     throw new UsageError('--decay-every and --gamma apply to --schedule step only');

@@ -51,6 +51,20 @@ t.test('full precision, then DDQ from it under a budget', async (t) => {
   t.match(ev.out, new RegExp(`test accuracy ${trained.replace('.', '\\.')}%`), 'eval rebuilds the quantized model exactly');
 });
 
+t.test('--layer-bits fixes the named layers; the rest learn under the budget; eval rebuilds them', async (t) => {
+  const q = path.join(dir, 'layer-bits');
+  const r = await ddq('train', ...TINY, '--epochs', '2', '--gate-epochs', '1', '--quant', 'ddq', '--budget-bits', '3', '--layer-bits', '3=2, 9=5/6', '--out', q);
+  t.equal(r.code, 0, r.err);
+  const layers: { name: string; weightBits: number; activationBits: number }[] = JSON.parse(fs.readFileSync(path.join(q, 'quant-report.json'), 'utf8')).layers;
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  t.same([byName.get('3')!.weightBits, byName.get('3')!.activationBits], [2, 8], 'weight bits only: activations keep --abits');
+  t.same([byName.get('9')!.weightBits, byName.get('9')!.activationBits], [5, 6]);
+  t.match(r.out, /average weight bits [\d.]+ \(learned layers 3\.00\)/, 'the one learning layer (7) lands on the budget alone');
+  const ev = await ddq('eval', q);
+  t.equal(ev.code, 0, ev.err);
+  t.match(ev.out, new RegExp(`test accuracy ${r.out.match(/done: test accuracy ([\d.]+)%/)![1].replace('.', '\\.')}%`));
+});
+
 t.test('quantization options that would be ignored are rejected', async (t) => {
   const cases: [string[], RegExp][] = [
     [['--budget-bits', '3'], /--budget-bits applies to --quant ddq only/],
@@ -59,6 +73,13 @@ t.test('quantization options that would be ignored are rejected', async (t) => {
     [['--quant', 'lsq', '--wbits', '1'], /lsq needs at least 2 bits/],
     [['--quant', 'int3'], /--quant: 'int3' is not valid/],
     [['--quant', 'ddq', '--init', path.join(dir, 'missing.ddq')], /missing\.ddq/],
+    [['--layer-bits', '3=4'], /--layer-bits needs --quant ddq, ddq-fixed or lsq/],
+    [['--quant', 'lsq', '--layer-bits', '3=1'], /lsq needs at least 2 weight bits \(layer '3'\)/],
+    [['--quant', 'ddq', '--layer-bits', '3=4,3=5'], /layer '3' is given twice/],
+    [['--quant', 'ddq', '--layer-bits', '3:4'], /'3:4' is not name=W or name=W\/A/],
+    [['--quant', 'ddq', '--layer-bits', '3=9'], /weight bits must be an integer in 1\.\.8, got '9'/],
+    [['--quant', 'ddq', '--layer-bits', '3=4/1'], /activation bits must be an integer in 2\.\.8, got '1'/],
+    [['--quant', 'ddq', '--layer-bits', '4=4'], /override for '4', which is not a Conv2d\/Linear layer \(have: 0, 3, 7, 9, 11\)/],
   ];
   for (const [args, pattern] of cases) {
     const r = await ddq('train', ...TINY, '--out', path.join(dir, 'rejected'), ...args);
