@@ -27,6 +27,7 @@ import type { Tensor } from '../tensor/tensor';
 import type { StateDict } from '../nn/module';
 import { formatQuantReport, quantReport, bitsPerLayerSvg, levelsSvg } from '../quant/report';
 import { QatOptions, qatGroups, qatHooks } from '../train/qat';
+import { weightFisher } from '../train/weight-fisher';
 import { GradientWorker } from '../parallel/gradient-worker-host';
 
 export const TRAIN_OPTIONS: OptionSpec[] = [
@@ -65,6 +66,8 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'budget-anneal', type: 'float', min: 0, max: 1, default: 0, valueName: 'fraction', help: 'ddq: anneal the budget from 8 bits down over this fraction of the gate epochs' },
   { name: 'gate-lr', type: 'float', above: 0, default: 20, help: 'ddq: SGD learning rate of the gate logits' },
   { name: 'gate-epochs', type: 'int', min: 0, help: 'ddq: epochs during which bits are learned, then frozen (default: all but the last)' },
+  { name: 'bit-fit', type: 'enum', values: ['logits', 'fisher'], default: 'logits',
+    help: 'ddq: when gates freeze, settle the bits onto the budget by gate logits, or by each\nlayer\'s Fisher-weighted quantization error (docs/ddq.md item 12)' },
   { name: 'min-bits', type: 'int', min: 1, max: 8, default: 2, help: 'ddq: the fewest weight bits a layer may learn down to' },
   { name: 'ddq-alpha', type: 'float', min: 0, default: 0, help: 'ddq: gradient-correction weight α' },
   { name: 'ddq-levels', type: 'enum', values: ['int8', 'float'], default: 'int8',
@@ -141,6 +144,8 @@ export interface TrainSettings {
   gateLr: number;
   gateEpochs: number;
   minBits: number;
+  /** Absent in checkpoints written before the option existed: those fitted by gate logits. */
+  bitFit: 'logits' | 'fisher';
   ddqAlpha: number;
   evalEvery: number;
   /** Absent in checkpoints written before the option existed: those kept the training-time averages. */
@@ -186,7 +191,7 @@ export function settingsFromArgs(args: ParsedArgs): TrainSettings {
 function checkRelevant(args: ParsedArgs): void {
   checkNetOptions(args.string('net'), args.float('width'), args.float('dropout'));
   const quant = args.string('quant');
-  const ddqOnly = ['budget-bits', 'budget-weight', 'budget-under', 'budget-anneal', 'gate-lr', 'gate-epochs', 'ddq-alpha', 'min-bits'];
+  const ddqOnly = ['budget-bits', 'budget-weight', 'budget-under', 'budget-anneal', 'gate-lr', 'gate-epochs', 'ddq-alpha', 'min-bits', 'bit-fit'];
   if (quant !== 'ddq') {
     for (const name of ddqOnly) if (args.has(name)) throw new UsageError(`--${name} applies to --quant ddq only`);
   }
@@ -209,7 +214,10 @@ function checkRelevant(args: ParsedArgs): void {
 }
 
 /** What runs did before these options existed (their checkpoints have no setting). */
-const BEFORE_OPTION_EXISTED: Pick<TrainSettings, 'ddqLevels' | 'ddqLevelStart' | 'minBits' | 'bnReestimate'> = { ddqLevels: 'float', ddqLevelStart: 'uniform', minBits: 1, bnReestimate: 0 };
+const BEFORE_OPTION_EXISTED: Pick<TrainSettings, 'ddqLevels' | 'ddqLevelStart' | 'minBits' | 'bnReestimate' | 'bitFit'> = { ddqLevels: 'float', ddqLevelStart: 'uniform', minBits: 1, bnReestimate: 0, bitFit: 'logits' };
+
+/** Training batches whose gradients estimate the Fisher values of --bit-fit fisher. */
+const FISHER_BATCHES = 32;
 
 /** The saved settings, with the explicitly given options checked against them. */
 function settingsForResume(args: ParsedArgs, saved: TrainSettings, file: string): TrainSettings {
@@ -236,7 +244,7 @@ export interface RunParts {
 }
 
 /** The model, optimizer groups and (for quantization) hooks of a run. */
-export function buildRun(s: TrainSettings, data: DataInfo, modelRng: Rng, batchesPerEpoch: number, init?: StateDict): RunParts {
+export function buildRun(s: TrainSettings, data: DataInfo, modelRng: Rng, batchesPerEpoch: number, init?: StateDict, fisherLoader?: (epoch: number) => DataLoader): RunParts {
   const model = buildNetwork(s, data, modelRng, init);
   const makeOptimizer = (params: Tensor[], weightDecay: number): Optimizer =>
     s.optimizer === 'sgd'
@@ -253,6 +261,12 @@ export function buildRun(s: TrainSettings, data: DataInfo, modelRng: Rng, batche
     gateLr: s.gateLr,
     gateEpochs: s.quant === 'ddq' ? s.gateEpochs : Infinity,
     refitLevels: s.ddqLevelStart === 'fit',
+    fisher: s.quant === 'ddq' && s.bitFit === 'fisher'
+      ? (epoch) => {
+        if (!fisherLoader) throw new Error('buildRun: --bit-fit fisher needs training batches');
+        return weightFisher(model, fisherLoader(epoch), FISHER_BATCHES);
+      }
+      : undefined,
     budget: s.quant === 'ddq' && s.budgetBits > 0
       ? { kind: 'memory', target: s.budgetBits, weight: s.budgetWeight, under: s.budgetUnder ?? 0.25, from: 8, annealSteps: Math.round(s.budgetAnneal * s.gateEpochs * batchesPerEpoch) }
       : undefined,
@@ -311,7 +325,9 @@ function runTrain(args: ParsedArgs, io: CliIo): number {
   // has them in its checkpoint already).
   let init: StateDict | undefined;
   if (settings.init && !checkpoint) init = initWeights(settings, data);
-  const run = buildRun(settings, data, modelRng, train.batchesPerEpoch, init);
+  // The Fisher bit fit draws its batches as the re-estimation does.
+  const unaugmented = (epoch: number) => new DataLoader(pair.train, { batchSize: settings.batchSize, seed: reestimateSeed(settings.seed, epoch), reuseBuffers: true });
+  const run = buildRun(settings, data, modelRng, train.batchesPerEpoch, init, unaugmented);
   const config: TrainConfig = { command: 'train', settings, data };
   const threads = args.int('threads');
   const worker = threads > 1
@@ -320,7 +336,7 @@ function runTrain(args: ParsedArgs, io: CliIo): number {
   // Batch-norm re-estimation draws its own batches: unaugmented, reshuffled by a seed that is a
   // function of the run's seed and the epoch only, so a resumed run re-estimates identically.
   const batchNormReestimate = settings.bnReestimate > 0
-    ? { batches: settings.bnReestimate, loader: (epoch: number) => new DataLoader(pair.train, { batchSize: settings.batchSize, seed: reestimateSeed(settings.seed, epoch), reuseBuffers: true }) }
+    ? { batches: settings.bnReestimate, loader: unaugmented }
     : undefined;
   const trainer = new Trainer({ ...run, train, test, evalEvery: settings.evalEvery ?? 1, epochs: settings.epochs, outDir: settings.out, config, out: io.out, worker, batchNormReestimate });
 

@@ -9,6 +9,7 @@
 // penalty, so the training signal still decides which layers get the bits.
 import type { Module } from '../nn/module';
 import { quantizedLayers } from './quantize';
+import type { QuantizedLayer } from './quantized-layers';
 import { DdqQuantizer } from './ddq';
 
 export interface BudgetTarget {
@@ -23,44 +24,50 @@ export interface BitChange {
   to: number;
 }
 
-interface Candidate {
+/** A layer whose weight bitwidth is still learned: the layers a budget fit may move. */
+export interface BudgetCandidate {
   name: string;
+  layer: QuantizedLayer;
   q: DdqQuantizer;
   /** Weight (memory) or MACs x activation bits (bitops) per weight bit. */
   cost: number;
   /** The layer's share of the budget per unit of target: weights (memory) or MACs (bitops). */
   share: number;
-  /** The gate logits as training left them (setBits overwrites them). */
-  logits: Float64Array;
+}
+
+/** The layers a fit may move and the budget limit: the target times their weights or MACs (as in the budget penalty, budget.ts). */
+export function budgetCandidates(model: Module, budget: BudgetTarget, caller: string): { candidates: BudgetCandidate[]; limit: number } {
+  const candidates: BudgetCandidate[] = [];
+  for (const { name, layer } of quantizedLayers(model)) {
+    const q = layer.weightQuantizer;
+    if (!(q instanceof DdqQuantizer) || !q.learnableBits || q.gatesFrozen) continue;
+    if (budget.kind === 'bitops' && !(layer.macsPerSample > 0)) throw new Error(`${caller}: BitOPs need MAC counts; pass inputShape to quantize()`);
+    const cost = budget.kind === 'memory' ? layer.weight.size : layer.macsPerSample * layer.inputQuantizer.bits();
+    const share = budget.kind === 'memory' ? layer.weight.size : layer.macsPerSample;
+    candidates.push({ name, layer, q, cost, share });
+  }
+  return { candidates, limit: budget.target * candidates.reduce((s, c) => s + c.share, 0) };
 }
 
 /** Moves learned weight bitwidths (DDQ, gates not frozen) until the budget measure is at most the target, then as close under it as whole bits allow. */
 export function fitToBudget(model: Module, budget: BudgetTarget): BitChange[] {
-  const candidates: Candidate[] = [];
-  for (const { name, layer } of quantizedLayers(model)) {
-    const q = layer.weightQuantizer;
-    if (!(q instanceof DdqQuantizer) || !q.learnableBits || q.gatesFrozen) continue;
-    const cost = budget.kind === 'memory' ? layer.weight.size : layer.macsPerSample * layer.inputQuantizer.bits();
-    if (budget.kind === 'bitops' && !(layer.macsPerSample > 0)) throw new Error('fitToBudget: BitOPs need MAC counts; pass inputShape to quantize()');
-    const share = budget.kind === 'memory' ? layer.weight.size : layer.macsPerSample;
-    candidates.push({ name, q, cost, share, logits: Float64Array.from(q.gateLogits.data) });
-  }
+  const { candidates, limit } = budgetCandidates(model, budget, 'fitToBudget');
   if (candidates.length === 0) return [];
-  // As in the budget penalty (budget.ts): the target times the layers' weights or MACs.
-  const limit = budget.target * candidates.reduce((s, c) => s + c.share, 0);
+  // The gate logits as training left them (setBits overwrites them).
+  const logits = new Map(candidates.map((c) => [c, Float64Array.from(c.q.gateLogits.data)]));
   let used = candidates.reduce((s, c) => s + c.cost * c.q.bits(), 0);
   const start = new Map(candidates.map((c) => [c, c.q.bits()]));
-  const logit = (c: Candidate, gate: number) => c.logits[gate];
+  const logit = (c: BudgetCandidate, gate: number) => logits.get(c)![gate];
 
   while (used > limit) {
-    let pick: Candidate | null = null;
+    let pick: BudgetCandidate | null = null;
     for (const c of candidates) if (c.q.bits() > c.q.minBits && (!pick || logit(c, c.q.bits() - 1) < logit(pick, pick.q.bits() - 1))) pick = c;
     if (!pick) break; // every layer at its fewest bits: the target is below what the layers can reach
     pick.q.setBits(pick.q.bits() - 1);
     used -= pick.cost;
   }
   for (;;) {
-    let pick: Candidate | null = null;
+    let pick: BudgetCandidate | null = null;
     for (const c of candidates) {
       if (c.q.bits() >= c.q.maxBits || used + c.cost > limit) continue;
       if (!pick || logit(c, c.q.bits()) > logit(pick, pick.q.bits())) pick = c;

@@ -20,6 +20,8 @@ import { DdqQuantizer } from '../quant/ddq';
 import { LsqQuantizer } from '../quant/lsq';
 import { budgetPenalty } from '../quant/budget';
 import { fitToBudget } from '../quant/fit-budget';
+import { fitToBudgetByFisher } from '../quant/fisher-fit';
+import type { QuantizedLayer } from '../quant/quantized-layers';
 import { quantizedLayers } from '../quant/quantize';
 import { modelResources } from '../quant/resources';
 import type { OptimizerGroup, TrainerHooks } from './trainer';
@@ -49,6 +51,11 @@ export interface QatOptions {
    * frozen bitwidth (Lloyd-Max, DdqQuantizer.fitLevels). Default false. [ours, docs/ddq.md item 10]
    */
   refitLevels?: boolean;
+  /**
+   * Settle the bits by measured sensitivity instead of by gate logits when gates freeze: returns
+   * the weights' Fisher values (weight-fisher.ts) at the start of `epoch`. [ours, docs/ddq.md item 12]
+   */
+  fisher?: (epoch: number) => Map<QuantizedLayer, Float64Array>;
 }
 
 /** DDQ quantizers of the model whose gates may learn. */
@@ -125,7 +132,10 @@ export function qatHooks(model: Module, opts: QatOptions, firstEpoch = 1, firstS
     onEpochStart: (epoch) => {
       // Deterministic in the epoch number; the frozen flags are buffers, so resume keeps them.
       if (epoch - firstEpoch + 1 > gateEpochs) {
-        if (opts.budget) fitToBudget(model, opts.budget);
+        if (opts.budget) {
+          if (opts.fisher) fitToBudgetByFisher(model, opts.budget, opts.fisher(epoch));
+          else fitToBudget(model, opts.budget);
+        }
         if (opts.refitLevels) refitFreezingLevels(model);
         for (const q of ddqQuantizers(model)) q.freezeGates();
       }

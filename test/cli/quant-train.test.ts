@@ -65,6 +65,20 @@ t.test('--layer-bits fixes the named layers; the rest learn under the budget; ev
   t.match(ev.out, new RegExp(`test accuracy ${r.out.match(/done: test accuracy ([\d.]+)%/)![1].replace('.', '\\.')}%`));
 });
 
+t.test('--bit-fit fisher: lands at or under the budget; an interrupted run resumes to the same model', async (t) => {
+  const args = [...TINY, '--epochs', '2', '--gate-epochs', '1', '--quant', 'ddq', '--budget-bits', '3', '--min-bits', '1', '--bit-fit', 'fisher'];
+  const whole = path.join(dir, 'fisher');
+  const r = await ddq('train', ...args, '--out', whole);
+  t.equal(r.code, 0, r.err);
+  const learned = Number(r.out.match(/average weight bits [\d.]+ \(learned layers ([\d.]+)\)/)![1]);
+  t.ok(learned <= 3 && learned > 2, `learned layers ${learned} bits`);
+  const parts = path.join(dir, 'fisher-parts');
+  t.equal((await ddq('train', ...args, '--out', parts, '--stop-after', '1')).code, 0);
+  const resumed = await ddq('train', '--resume', '--out', parts);
+  t.equal(resumed.code, 0, resumed.err);
+  t.ok(modelBytes(path.join(whole, 'checkpoint.ddq')).equals(modelBytes(path.join(parts, 'checkpoint.ddq'))), 'bit for bit');
+});
+
 t.test('quantization options that would be ignored are rejected', async (t) => {
   const cases: [string[], RegExp][] = [
     [['--budget-bits', '3'], /--budget-bits applies to --quant ddq only/],
@@ -73,6 +87,7 @@ t.test('quantization options that would be ignored are rejected', async (t) => {
     [['--quant', 'lsq', '--wbits', '1'], /lsq needs at least 2 bits/],
     [['--quant', 'int3'], /--quant: 'int3' is not valid/],
     [['--quant', 'ddq', '--init', path.join(dir, 'missing.ddq')], /missing\.ddq/],
+    [['--quant', 'lsq', '--bit-fit', 'fisher'], /--bit-fit applies to --quant ddq only/],
     [['--layer-bits', '3=4'], /--layer-bits needs --quant ddq, ddq-fixed or lsq/],
     [['--quant', 'lsq', '--layer-bits', '3=1'], /lsq needs at least 2 weight bits \(layer '3'\)/],
     [['--quant', 'ddq', '--layer-bits', '3=4,3=5'], /layer '3' is given twice/],
