@@ -48,7 +48,7 @@ export interface ReproConfig {
   args: string[];
 }
 
-// Schedules sized so a whole table (15 methods) runs in about an hour on 2 cores with LeNet-5
+// Schedules sized so a whole table (19 methods) runs in about an hour on 2 cores with LeNet-5
 // (~600 images/s full precision, ~400 with DDQ, on this machine).
 export const DATASET_DEFAULTS: Record<string, Partial<ReproOptions>> = {
   mnist: { fpEpochs: 3, quantEpochs: 2, gateEpochs: 1 },
@@ -75,6 +75,12 @@ export function reproConfigs(o: ReproOptions): ReproConfig[] {
       // Low budgets as in docs/ddq.md item 9: annealed target, symmetric penalty, gate lr 10.
       ...(budget <= 2 ? ['--budget-anneal', String(o.anneal), '--budget-under', '1', '--gate-lr', '10'] : [])],
   });
+  // The same, with the bits settled by Fisher-weighted quantization error when the gates freeze
+  // (docs/ddq.md item 12); a 1-bit floor, so that a 2-bit budget can move bits between layers.
+  const ddqFisher = (budget: number, abits: number): ReproConfig => {
+    const base = ddq(budget, abits);
+    return { name: `ddq-fisher-b${budget}-a${abits}`, label: `DDQ mixed, Fisher fit, budget ${budget} bits`, wa: base.wa, args: [...base.args, '--bit-fit', 'fisher', '--min-bits', '1'] };
+  };
   const lsq = (w: number, a: number): ReproConfig => ({ name: `lsq-w${w}a${a}`, label: 'LSQ', wa: `${w}/${a}`, args: ['--quant', 'lsq', '--wbits', String(w), '--abits', String(a)] });
   const fixed = (w: number, a: number): ReproConfig => ({
     name: `ddq-fixed-w${w}a${a}`, label: 'DDQ fixed (gates frozen)', wa: `${w}/${a}`, args: ['--quant', 'ddq-fixed', '--wbits', String(w), '--abits', String(a)],
@@ -84,6 +90,7 @@ export function reproConfigs(o: ReproOptions): ReproConfig[] {
     lsq(8, 8), lsq(4, 4), lsq(3, 3), lsq(3, 4), lsq(2, 4),
     fixed(4, 8), fixed(3, 4), fixed(2, 4),
     ddq(4, 8), ddq(3, 8), ddq(2, 8), ddq(4, 4), ddq(3, 4), ddq(2, 4),
+    ddqFisher(3, 8), ddqFisher(2, 8), ddqFisher(3, 4), ddqFisher(2, 4),
   ];
   return o.only ? all.filter((c) => o.only!.includes(c.name)) : all;
 }
