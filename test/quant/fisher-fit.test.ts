@@ -3,12 +3,11 @@
 // bits (36 and 32 weights; the first and last layers are fixed at 8 bits, outside the budget).
 import t from 'tap';
 import { Rng } from '../../src/index';
-import { Conv2d, Flatten, Linear, ReLU, Sequential } from '../../src/nn/index';
-import { quantize } from '../../src/quant/quantize';
 import { DdqQuantizer } from '../../src/quant/ddq';
 import { fisherError, fitToBudgetByFisher, weightedQuantError } from '../../src/quant/fisher-fit';
 import { lloydMaxLevels } from '../../src/quant/lloyd-max';
 import type { QuantizedLayer } from '../../src/quant/quantized-layers';
+import { tinyBudgetNet } from './fixtures/tiny-budget-net';
 
 t.test('weightedQuantError: Σ f·(nearest level - w)², by brute force', async (tt) => {
   const rng = new Rng(3);
@@ -38,14 +37,7 @@ t.test('fisherError: Lloyd-Max levels per group; zero once every weight has its 
 });
 
 function tinyNet(minBits = 1) {
-  const rng = new Rng(1);
-  const net = new Sequential(
-    new Conv2d(1, 4, 3, { rng, padding: 1 }), new ReLU(),
-    new Conv2d(4, 4, 3, { rng, padding: 1, stride: 2, groups: 4 }), new ReLU(),
-    new Conv2d(4, 8, 1, { rng }), new ReLU(),
-    new Flatten(), new Linear(72, 5, { rng }),
-  );
-  const layers = quantize(net, { method: 'ddq', activationBits: 8, minBits, inputShape: [1, 6, 6] }).map((l) => l.layer);
+  const { net, layers, rng } = tinyBudgetNet(minBits);
   const fisher = new Map<QuantizedLayer, Float64Array>(layers.map((l) => [l, Float64Array.from({ length: l.weight.size }, () => rng.uniform())]));
   return { net, inner: [layers[1], layers[2]], edges: [layers[0], layers[3]], fisher };
 }

@@ -1,11 +1,10 @@
 // fitToBudget: worked by hand on a tiny model whose two inner layers learn their bits
 // (36 and 32 weights; the first and last layers are fixed at 8 bits and outside the budget).
 import t from 'tap';
-import { Rng } from '../../src/index';
-import { Conv2d, Flatten, Linear, ReLU, Sequential } from '../../src/nn/index';
 import { quantize } from '../../src/quant/quantize';
 import { DdqQuantizer } from '../../src/quant/ddq';
 import { fitToBudget } from '../../src/quant/fit-budget';
+import { tinyBudgetNet } from './fixtures/tiny-budget-net';
 import { modelResources } from '../../src/quant/resources';
 import { quantizedLayers } from '../../src/quant/quantize';
 import { lloydMaxLevels } from '../../src/quant/lloyd-max';
@@ -14,15 +13,8 @@ import { qatHooks } from '../../src/train/qat';
 import { constant } from '../../src/optim/schedules';
 
 function tinyNet(minBits?: number) {
-  const rng = new Rng(1);
-  const net = new Sequential(
-    new Conv2d(1, 4, 3, { rng, padding: 1 }), new ReLU(),
-    new Conv2d(4, 4, 3, { rng, padding: 1, stride: 2, groups: 4 }), new ReLU(),
-    new Conv2d(4, 8, 1, { rng }), new ReLU(),
-    new Flatten(), new Linear(72, 5, { rng }),
-  );
-  const layers = quantize(net, { method: 'ddq', activationBits: 8, minBits, inputShape: [1, 6, 6] });
-  const q = (i: number) => layers[i].layer.weightQuantizer as DdqQuantizer;
+  const { net, layers } = tinyBudgetNet(minBits);
+  const q = (i: number) => layers[i].weightQuantizer as DdqQuantizer;
   return { net, inner: [q(1), q(2)], edges: [q(0), q(3)] };
 }
 
