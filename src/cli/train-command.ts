@@ -202,6 +202,9 @@ function checkRelevant(args: ParsedArgs): void {
     for (const name of ['wbits', 'abits', 'edge-bits', 'per-channel', 'layer-bits']) if (args.has(name)) throw new UsageError(`--${name} needs --quant ddq, ddq-fixed or lsq`);
   }
   if (quant === 'lsq' && args.has('wbits') && args.int('wbits') < 2) throw new UsageError('--wbits: lsq needs at least 2 bits');
+  if (quant === 'ddq' && args.has('budget-bits') && args.float('budget-bits') < args.int('min-bits')) {
+    throw new UsageError(`--budget-bits ${args.float('budget-bits')} is below --min-bits ${args.int('min-bits')}: no layer may go under the floor, so the budget cannot be met`);
+  }
   if (args.has('layer-bits')) {
     const fixed = Object.entries(parseLayerBits(args.string('layer-bits')));
     const low = fixed.find(([, b]) => b.weightBits! < 2);

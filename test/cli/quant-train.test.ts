@@ -88,6 +88,7 @@ t.test('quantization options that would be ignored are rejected', async (t) => {
     [['--quant', 'int3'], /--quant: 'int3' is not valid/],
     [['--quant', 'ddq', '--init', path.join(dir, 'missing.ddq')], /missing\.ddq/],
     [['--quant', 'lsq', '--bit-fit', 'fisher'], /--bit-fit applies to --quant ddq only/],
+    [['--quant', 'ddq', '--budget-bits', '1.5'], /--budget-bits 1\.5 is below --min-bits 2: no layer may go under the floor/],
     [['--layer-bits', '3=4'], /--layer-bits needs --quant ddq, ddq-fixed or lsq/],
     [['--quant', 'lsq', '--layer-bits', '3=1'], /lsq needs at least 2 weight bits \(layer '3'\)/],
     [['--quant', 'ddq', '--layer-bits', '3=4,3=5'], /layer '3' is given twice/],
