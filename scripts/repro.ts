@@ -76,10 +76,14 @@ export function reproConfigs(o: ReproOptions): ReproConfig[] {
       ...(budget <= 2 ? ['--budget-anneal', String(o.anneal), '--budget-under', '1', '--gate-lr', '10'] : [])],
   });
   // The same, with the bits settled by Fisher-weighted quantization error when the gates freeze
-  // (docs/ddq.md item 12); a 1-bit floor, so that a 2-bit budget can move bits between layers.
+  // (docs/ddq.md item 12). The floor stays 2 bits unless that is the budget itself, which would
+  // leave no bit to move: a 2-bit budget gets a 1-bit floor.
   const ddqFisher = (budget: number, abits: number): ReproConfig => {
     const base = ddq(budget, abits);
-    return { name: `ddq-fisher-b${budget}-a${abits}`, label: `DDQ mixed, Fisher fit, budget ${budget} bits`, wa: base.wa, args: [...base.args, '--bit-fit', 'fisher', '--min-bits', '1'] };
+    return {
+      name: `ddq-fisher-b${budget}-a${abits}`, label: `DDQ mixed, Fisher fit, budget ${budget} bits`, wa: base.wa,
+      args: [...base.args, '--bit-fit', 'fisher', ...(budget <= 2 ? ['--min-bits', '1'] : [])],
+    };
   };
   const lsq = (w: number, a: number): ReproConfig => ({ name: `lsq-w${w}a${a}`, label: 'LSQ', wa: `${w}/${a}`, args: ['--quant', 'lsq', '--wbits', String(w), '--abits', String(a)] });
   const fixed = (w: number, a: number): ReproConfig => ({
