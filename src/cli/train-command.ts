@@ -348,6 +348,10 @@ function runTrain(args: ParsedArgs, io: CliIo): number {
       `${settings.optimizer} lr ${settings.lr} ${settings.schedule}, batch ${settings.batchSize}, seed ${settings.seed}\n` +
       `  ${describe(pair.train)}\n  ${describe(pair.test)}\n  output: ${settings.out}\n`,
   );
+  if (settings.quant === 'ddq' && settings.budgetBits === settings.minBits) {
+    io.out.write(`  note: --budget-bits equals --min-bits (${settings.minBits}), so every layer that learns its bits ends at exactly ${settings.minBits};\n` +
+      `  a lower --min-bits lets bits move between layers (with --bit-fit fisher for low budgets, docs/ddq.md item 12)\n`);
+  }
   if (checkpoint) {
     trainer.restore(checkpoint);
     io.out.write(`  resuming ${resumeFile} at epoch ${trainer.epoch}/${settings.epochs} (step ${trainer.step})\n`);

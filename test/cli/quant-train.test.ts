@@ -72,6 +72,9 @@ t.test('--bit-fit fisher: lands at or under the budget; an interrupted run resum
   t.equal(r.code, 0, r.err);
   const learned = Number(r.out.match(/average weight bits [\d.]+ \(learned layers ([\d.]+)\)/)![1]);
   t.ok(learned <= 3 && learned > 2, `learned layers ${learned} bits`);
+  t.notMatch(r.out, /note: --budget-bits equals --min-bits/);
+  const same = await ddq('train', ...TINY, '--epochs', '1', '--quant', 'ddq', '--budget-bits', '2', '--out', path.join(dir, 'at-floor'));
+  t.match(same.out, /note: --budget-bits equals --min-bits \(2\), so every layer that learns its bits ends at exactly 2/);
   const parts = path.join(dir, 'fisher-parts');
   t.equal((await ddq('train', ...args, '--out', parts, '--stop-after', '1')).code, 0);
   const resumed = await ddq('train', '--resume', '--out', parts);
