@@ -71,11 +71,11 @@ export function fitToBudgetByFisher(model: Module, budget: BudgetTarget, fisher:
   });
   for (;;) {
     let pick = -1;
-    let best = -Infinity;
+    let best = 0; // a bit that reduces no error is not spent
     candidates.forEach((c, i) => {
       if (bits[i] >= c.q.maxBits || used + c.cost > limit) return;
       const gain = (errors[i](bits[i]) - errors[i](bits[i] + 1)) / c.cost;
-      if (gain > 0 && gain > best) (best = gain), (pick = i);
+      if (gain > best) (best = gain), (pick = i);
     });
     if (pick < 0) break;
     bits[pick]++;
