@@ -247,7 +247,10 @@ export interface RunParts {
 }
 
 /** The model, optimizer groups and (for quantization) hooks of a run. */
-export function buildRun(s: TrainSettings, data: DataInfo, modelRng: Rng, batchesPerEpoch: number, init?: StateDict, fisherLoader?: (epoch: number) => DataLoader): RunParts {
+export function buildRun(
+  s: TrainSettings, data: DataInfo, modelRng: Rng, batchesPerEpoch: number, init?: StateDict,
+  fisherLoader?: (epoch: number) => DataLoader, log?: (line: string) => void,
+): RunParts {
   const model = buildNetwork(s, data, modelRng, init);
   const makeOptimizer = (params: Tensor[], weightDecay: number): Optimizer =>
     s.optimizer === 'sgd'
@@ -264,6 +267,7 @@ export function buildRun(s: TrainSettings, data: DataInfo, modelRng: Rng, batche
     gateLr: s.gateLr,
     gateEpochs: s.quant === 'ddq' ? s.gateEpochs : Infinity,
     refitLevels: s.ddqLevelStart === 'fit',
+    log,
     fisher: s.quant === 'ddq' && s.bitFit === 'fisher'
       ? (epoch) => {
         if (!fisherLoader) throw new Error('buildRun: --bit-fit fisher needs training batches');
@@ -330,7 +334,7 @@ function runTrain(args: ParsedArgs, io: CliIo): number {
   if (settings.init && !checkpoint) init = initWeights(settings, data);
   // The Fisher bit fit draws its batches as the re-estimation does.
   const unaugmented = (epoch: number) => new DataLoader(pair.train, { batchSize: settings.batchSize, seed: reestimateSeed(settings.seed, epoch), reuseBuffers: true });
-  const run = buildRun(settings, data, modelRng, train.batchesPerEpoch, init, unaugmented);
+  const run = buildRun(settings, data, modelRng, train.batchesPerEpoch, init, unaugmented, (line) => io.out.write(line));
   const config: TrainConfig = { command: 'train', settings, data };
   const threads = args.int('threads');
   const worker = threads > 1

@@ -56,6 +56,8 @@ export interface QatOptions {
    * the weights' Fisher values (weight-fisher.ts) at the start of `epoch`. [ours, docs/ddq.md item 12]
    */
   fisher?: (epoch: number) => Map<QuantizedLayer, Float64Array>;
+  /** Where to report the bits the fit moved when gates freeze (default: nowhere). */
+  log?: (line: string) => void;
 }
 
 /** DDQ quantizers of the model whose gates may learn. */
@@ -132,9 +134,11 @@ export function qatHooks(model: Module, opts: QatOptions, firstEpoch = 1, firstS
     onEpochStart: (epoch) => {
       // Deterministic in the epoch number; the frozen flags are buffers, so resume keeps them.
       if (epoch - firstEpoch + 1 > gateEpochs) {
-        if (opts.budget) {
-          if (opts.fisher) fitToBudgetByFisher(model, opts.budget, opts.fisher(epoch));
-          else fitToBudget(model, opts.budget);
+        // Only while some gates still learn: later epochs (and resumed runs) find them frozen.
+        if (opts.budget && learning()) {
+          const changes = opts.fisher ? fitToBudgetByFisher(model, opts.budget, opts.fisher(epoch)) : fitToBudget(model, opts.budget);
+          const moves = changes.map((c) => `${c.name} ${c.from}->${c.to}`).join(', ');
+          opts.log?.(`gates frozen; bits settled by the ${opts.fisher ? 'Fisher' : 'logit'} fit: ${moves || 'no change'}\n`);
         }
         if (opts.refitLevels) refitFreezingLevels(model);
         for (const q of ddqQuantizers(model)) q.freezeGates();

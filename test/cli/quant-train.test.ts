@@ -66,13 +66,14 @@ t.test('--layer-bits fixes the named layers; the rest learn under the budget; ev
 });
 
 t.test('--bit-fit fisher: lands at or under the budget; an interrupted run resumes to the same model', async (t) => {
-  const args = [...TINY, '--epochs', '2', '--gate-epochs', '1', '--quant', 'ddq', '--budget-bits', '3', '--min-bits', '1', '--bit-fit', 'fisher'];
+  const args = [...TINY, '--epochs', '3', '--gate-epochs', '1', '--quant', 'ddq', '--budget-bits', '3', '--min-bits', '1', '--bit-fit', 'fisher'];
   const whole = path.join(dir, 'fisher');
   const r = await ddq('train', ...args, '--out', whole);
   t.equal(r.code, 0, r.err);
   const learned = Number(r.out.match(/average weight bits [\d.]+ \(learned layers ([\d.]+)\)/)![1]);
   t.ok(learned <= 3 && learned > 2, `learned layers ${learned} bits`);
   t.notMatch(r.out, /note: --budget-bits equals --min-bits/);
+  t.equal(r.out.match(/gates frozen; bits settled by the Fisher fit: /g)?.length, 1, 'the fit runs once, when the gates freeze (not again in epoch 3)');
   const same = await ddq('train', ...TINY, '--epochs', '1', '--quant', 'ddq', '--budget-bits', '2', '--out', path.join(dir, 'at-floor'));
   t.match(same.out, /note: --budget-bits equals --min-bits \(2\), so every layer that learns its bits ends at exactly 2/);
   const parts = path.join(dir, 'fisher-parts');
