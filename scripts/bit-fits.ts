@@ -3,29 +3,19 @@
 // error (fisher-fit.ts, Fisher values from the batches `ddq train` would draw after this epoch).
 // Per layer: weights, current bits, gate logits, and the error D(b) for b = 1..4.
 // Usage: npx ts-node --transpile-only scripts/bit-fits.ts <run dir> [budget bits]
-import * as path from 'path';
-import { loadCheckpoint } from '../src/io/checkpoint';
-import { buildNetwork, reestimateSeed, runData, TrainConfig } from '../src/cli/train-command';
-import { CHECKPOINT_FILE, modelTensors, trainState } from '../src/train/trainer';
-import { Rng } from '../src/tensor/rng';
+import { reestimateSeed } from '../src/cli/train-command';
 import { quantizedLayers } from '../src/quant/quantize';
 import { DdqQuantizer } from '../src/quant/ddq';
 import { fitToBudget } from '../src/quant/fit-budget';
 import { fisherError, fitToBudgetByFisher } from '../src/quant/fisher-fit';
 import { weightFisher } from '../src/train/weight-fisher';
-import { DataLoader, loadDataset } from '../datasets';
+import { DataLoader } from '../datasets';
+import { openRun } from './open-run';
 
 const [run, budgetArg] = process.argv.slice(2);
-const ckpt = loadCheckpoint(path.join(run, CHECKPOINT_FILE));
-const state = trainState(ckpt);
-const { settings, data } = state.config as TrainConfig;
+const { state, settings, model, reload: load, train } = openRun(run);
 const budget = { kind: 'memory' as const, target: budgetArg ? Number(budgetArg) : settings.budgetBits };
 if (!(budget.target > 0)) throw new Error(`${run} has no budget; give one`);
-const model = buildNetwork(settings, data, new Rng(0));
-const load = () => model.loadStateDict(modelTensors(ckpt));
-load();
-const pair = runData(loadDataset(settings.dataset), settings);
-const train = { ...pair.train, mean: data.mean, std: data.std };
 const fisher = weightFisher(model, new DataLoader(train, { batchSize: settings.batchSize, seed: reestimateSeed(settings.seed, state.epoch + 1) }), 32);
 console.log(`${run} after epoch ${state.epoch}, budget ${budget.target} bits`);
 console.log('layer        weights bits gate logits                                        D(1..4)');

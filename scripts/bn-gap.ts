@@ -5,27 +5,15 @@
 // after the checkpoint's epoch (its batches and count; for runs from before --bn-reestimate
 // this gives the figure a rerun would report, since re-estimation leaves training unchanged).
 // Usage: npx ts-node --transpile-only scripts/bn-gap.ts <run dir> [N,N,...] [seeds]
-import * as path from 'path';
-import { loadCheckpoint } from '../src/io/checkpoint';
-import { buildNetwork, reestimateSeed, runData, TrainConfig } from '../src/cli/train-command';
-import { DataLoader, loadDataset } from '../datasets';
+import { reestimateSeed } from '../src/cli/train-command';
+import { DataLoader } from '../datasets';
 import { evaluate } from '../src/train/evaluate';
 import { reestimateBatchNorm } from '../src/train/reestimate-batch-norm';
-import { CHECKPOINT_FILE, modelTensors, trainState } from '../src/train/trainer';
-import { Rng } from '../src/tensor/rng';
+import { openRun } from './open-run';
 
 const [run, counts = '25,50,100,200', seedCount = '2'] = process.argv.slice(2);
-const ckpt = loadCheckpoint(path.join(run, CHECKPOINT_FILE));
-const state = trainState(ckpt);
-const { settings, data } = state.config as TrainConfig;
-// Normalised as in training (the training subset's own statistics, saved in the checkpoint).
-const norm = { mean: data.mean, std: data.std };
-const pair = runData(loadDataset(settings.dataset), settings);
-const train = { ...pair.train, ...norm };
-const test = new DataLoader({ ...pair.test, ...norm }, { batchSize: 256, shuffle: false });
-const model = buildNetwork(settings, data, new Rng(0));
-const fresh = () => model.loadStateDict(modelTensors(ckpt));
-fresh();
+const { state, settings, model, reload: fresh, train, test: testSet } = openRun(run);
+const test = new DataLoader(testSet, { batchSize: 256, shuffle: false });
 const saved = evaluate(model, test);
 console.log(`${run}: saved statistics ${(100 * saved.accuracy).toFixed(2)}% (loss ${saved.loss.toFixed(4)})`);
 const batches = settings.bnReestimate || 50;

@@ -387,7 +387,7 @@ export function runData(whole: DatasetPair, s: Pick<TrainSettings, 'trainSize' |
   return s.trainSize > 0 ? { ...whole, train: balancedSubset(whole.train, s.trainSize, s.seed) } : whole;
 }
 
-/** The shuffling seed of an epoch's batch-norm re-estimation batches. */
+/** The shuffling seed of an epoch's unaugmented batches (batch-norm re-estimation, the Fisher bit fit). */
 export function reestimateSeed(seed: number, epoch: number): number {
   return (seed * 1009 + epoch * 7919 + 17) % 2147483647;
 }

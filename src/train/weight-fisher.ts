@@ -10,39 +10,30 @@ import type { DataLoader } from '../../datasets/loader';
 import { crossEntropy } from '../ops/cross-entropy';
 import { quantizedLayers } from '../quant/quantize';
 import type { QuantizedLayer } from '../quant/quantized-layers';
-import { batchNormLayers } from './reestimate-batch-norm';
+import { batchNormLayers, batchStatisticsPass } from './batch-statistics-pass';
 
 /** Fisher values of every quantized layer's weights from `batches` batches of `loader` (wrapping into further epochs). */
 export function weightFisher(model: Module, loader: DataLoader, batches: number): Map<QuantizedLayer, Float64Array> {
-  if (!Number.isInteger(batches) || batches < 1) throw new Error(`weightFisher: batches must be a positive integer, got ${batches}`);
   const layers = quantizedLayers(model).map(({ layer }) => layer);
   const fisher = new Map(layers.map((l) => [l, new Float64Array(l.weight.size)]));
   const norms = batchNormLayers(model);
   const saved = norms.map((b) => [b.runningMean.data.slice(), b.runningVar.data.slice()]);
-  model.keepingModes(() => {
-    model.eval();
-    for (const b of norms) b.training = true;
-    try {
-      let done = 0;
-      while (done < batches) {
-        for (const { x, y } of loader.epochBatches()) {
-          model.zeroGrad();
-          crossEntropy(model.forward(x), y).backward();
-          for (const [l, f] of fisher) {
-            const g = l.weight.grad?.data;
-            if (g) for (let i = 0; i < f.length; i++) f[i] += g[i] * g[i];
-          }
-          if (++done === batches) break;
-        }
-      }
-    } finally {
+  try {
+    batchStatisticsPass(model, loader, batches, 'weightFisher', (x, y) => {
       model.zeroGrad();
-      norms.forEach((b, i) => {
-        b.runningMean.data.set(saved[i][0]);
-        b.runningVar.data.set(saved[i][1]);
-      });
-    }
-  });
+      crossEntropy(model.forward(x), y).backward();
+      for (const [l, f] of fisher) {
+        const g = l.weight.grad?.data;
+        if (g) for (let i = 0; i < f.length; i++) f[i] += g[i] * g[i];
+      }
+    });
+  } finally {
+    model.zeroGrad();
+    norms.forEach((b, i) => {
+      b.runningMean.data.set(saved[i][0]);
+      b.runningVar.data.set(saved[i][1]);
+    });
+  }
   for (const f of fisher.values()) for (let i = 0; i < f.length; i++) f[i] /= batches;
   return fisher;
 }
