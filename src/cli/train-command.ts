@@ -45,6 +45,8 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'lr', type: 'float', above: 0, help: 'peak learning rate (default: 1e-3 for adamw, 0.05 for sgd)' },
   { name: 'schedule', type: 'enum', values: ['cosine', 'step', 'constant'], default: 'cosine', help: 'learning-rate schedule over the run' },
   { name: 'warmup', type: 'float', min: 0, default: 0, valueName: 'epochs', help: 'linear warm-up from 0, in epochs (fractions allowed)' },
+  { name: 'schedule-start', type: 'int', min: 0, default: 0, valueName: 'epochs',
+    help: 'begin this many epochs into the learning-rate schedule, which then spans this many\nplus --epochs (with --init: continue the schedule of a run stopped by --stop-after)' },
   { name: 'decay-every', type: 'int', min: 1, valueName: 'epochs', help: 'step schedule: epochs between decays (default: a third of --epochs)' },
   { name: 'gamma', type: 'float', above: 0, max: 1, help: 'step schedule: factor applied at each decay (default: 0.1)' },
   { name: 'weight-decay', type: 'float', min: 0, help: 'weight decay (default: 0.01 for adamw, 5e-4 for sgd)' },
@@ -123,6 +125,8 @@ export interface TrainSettings {
   lr: number;
   schedule: 'cosine' | 'step' | 'constant';
   warmup: number;
+  /** Epochs of the schedule already behind this run (0: the run starts the schedule). */
+  scheduleStart: number;
   decayEvery: number;
   gamma: number;
   weightDecay: number;
@@ -175,7 +179,7 @@ export function settingsFromArgs(args: ParsedArgs): TrainSettings {
   s.lr ??= sgd ? 0.05 : 1e-3;
   s.weightDecay ??= sgd ? 5e-4 : 0.01;
   s.momentum ??= sgd ? 0.9 : 0;
-  s.decayEvery ??= Math.max(1, Math.round((s.epochs as number) / 3));
+  s.decayEvery ??= Math.max(1, Math.round(((s.epochs as number) + ((s.scheduleStart as number) ?? 0)) / 3));
   s.gamma ??= 0.1;
   s.out ??= path.join('runs', `${s.net}-${String(s.dataset).split(':')[0]}${s.quant === 'none' ? '' : `-${s.quant}`}`);
   s.wbits ??= s.quant === 'ddq' ? 8 : 4;
@@ -282,13 +286,15 @@ export function buildRun(
 }
 
 export function buildSchedule(s: TrainSettings, batchesPerEpoch: number): Schedule {
-  const total = s.epochs * batchesPerEpoch;
+  const skipped = (s.scheduleStart ?? 0) * batchesPerEpoch;
+  const total = skipped + s.epochs * batchesPerEpoch;
   const base =
     s.schedule === 'cosine' ? schedules.cosine(s.lr, total)
     : s.schedule === 'step' ? schedules.stepDecay(s.lr, s.decayEvery * batchesPerEpoch, s.gamma)
     : schedules.constant(s.lr);
   const warmup = Math.round(s.warmup * batchesPerEpoch);
-  return warmup > 0 ? schedules.linearWarmup(warmup, base) : base;
+  const whole = warmup > 0 ? schedules.linearWarmup(warmup, base) : base;
+  return skipped > 0 ? (step) => whole(skipped + step) : whole;
 }
 
 function runTrain(args: ParsedArgs, io: CliIo): number {

@@ -1,5 +1,6 @@
 // The `ddq` command end to end, in-process (main(argv, io)): help texts, rejected options and
 // values, train -> eval, --stop-after + --resume giving the uninterrupted run's exact weights,
+// --init + --schedule-start continuing a stopped run's learning rates,
 // and a damaged checkpoint refused without touching any file. One real spawn of bin/ddq.js.
 import t from 'tap';
 import * as fs from 'fs';
@@ -142,6 +143,20 @@ t.test('--stop-after then --resume ends bit-identical to an uninterrupted run', 
   t.same(withoutTime(readMetricsLog(path.join(cut, 'metrics.jsonl'))), withoutTime(readMetricsLog(path.join(dir, 'full', 'metrics.jsonl'))));
   const done = await ddq('train', '--out', cut, '--resume');
   t.match(done.out, /the run is already complete/);
+});
+
+t.test('--init from a stopped run with --schedule-start continues its learning-rate schedule', async (t) => {
+  const dir = t.testdir();
+  const run = [...TINY, '--optimizer', 'sgd', '--lr', '0.05', '--warmup', '0.5'];
+  t.equal((await ddq('train', ...run, '--epochs', '3', '--out', path.join(dir, 'full'))).code, 0);
+  const head = path.join(dir, 'head');
+  t.equal((await ddq('train', ...run, '--epochs', '3', '--stop-after', '1', '--out', head)).code, 0);
+  const init = ['--init', path.join(head, 'checkpoint.ddq'), '--epochs', '2'];
+  t.equal((await ddq('train', ...run, ...init, '--schedule-start', '1', '--out', path.join(dir, 'tail'))).code, 0);
+  t.equal((await ddq('train', ...run, ...init, '--out', path.join(dir, 'restart'))).code, 0);
+  const lrs = (name: string) => readMetricsLog(path.join(dir, name, 'metrics.jsonl')).map((r) => r.lr);
+  t.same(lrs('tail'), lrs('full').slice(1), 'the last two epochs of the three-epoch schedule');
+  t.notSame(lrs('restart'), lrs('full').slice(1), 'without it, a two-epoch schedule of its own');
 });
 
 t.test('a damaged checkpoint is refused and nothing is overwritten', async (t) => {
