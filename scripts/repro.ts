@@ -1,10 +1,14 @@
 // `npm run repro -- --dataset mnist|fashion [--seeds N] [--jobs J] [--net lenet5|mobilenetv2:0.35]
-// [--train-size N] [--only a,b] [--out dir] [--table name]`:
+// [--train-size N] [--schedule restart|continue] [--only a,b] [--out dir] [--table name]`:
 // the reproduction table. With one net (LeNet-5 unless --net says otherwise), one schedule and the same seeds for every method: full precision; LSQ W8A8,
 // W4A4, W3A3, W3A4, W2A4; DDQ with bits fixed (W4A8, and W3A4, W2A4 beside LSQ); DDQ learning mixed precision under average
 // weight budgets of 4, 3 and 2 bits, with 8- and 4-bit activations. Every quantized run starts
 // from the same full-precision checkpoint (per seed) and trains for the same number of epochs;
-// the full-precision row trains for the same total. Results (mean and spread over seeds,
+// the full-precision row trains for the same total. Two schedules: `restart` (the default) ends
+// the full-precision start with its own complete learning-rate schedule and gives each quantized
+// run a fresh one; `continue` lays one schedule over all epochs, stops the full-precision start
+// part way (--stop-after), and every row (full precision too, by --resume) trains the remaining
+// epochs on the rest of that schedule, so rows differ in the method only. Results (mean and spread over seeds,
 // average weight bits, model size, BitOPs) go to bench/results/repro-<dataset>[-<net>].md.
 //
 // Each run is a `ddq train` command in its own process (J at a time, one per core by default);
@@ -29,6 +33,8 @@ export interface ReproOptions {
   net: string[];
   fpEpochs: number;
   quantEpochs: number;
+  /** How the quantized epochs follow the full-precision ones (see the file comment). */
+  schedule: 'restart' | 'continue';
   /** Training images per epoch (a seeded class-balanced subset, the same for every run); 0: all. */
   trainSize: number;
   /** DDQ: epochs with bits learning (the rest frozen) and the budget annealing fraction. */
@@ -114,10 +120,18 @@ export const spawnRunner: CommandRunner = (argv, log) =>
     });
   });
 
-function complete(dir: string): boolean {
+/** What a finished run's checkpoint must show: epochs done, the schedule's length and start. */
+interface Expected {
+  done: number;
+  epochs: number;
+  scheduleStart: number;
+}
+
+function complete(dir: string, want: Expected): boolean {
   try {
     const s = trainState(loadCheckpoint(path.join(dir, 'checkpoint.ddq')));
-    return s.epoch >= s.epochs;
+    const settings = (s.config as TrainConfig).settings;
+    return s.epoch >= want.done && settings.epochs === want.epochs && (settings.scheduleStart ?? 0) === want.scheduleStart;
   } catch {
     return false;
   }
@@ -144,12 +158,25 @@ export async function runRepro(o: ReproOptions, run: CommandRunner = spawnRunner
   const configs = reproConfigs(o);
   const dirOf = (seed: number, name: string) => path.join(o.out, `seed${seed}`, name);
   const base = (seed: number) => [...o.net, '--dataset', o.dataset, '--seed', String(seed), ...(o.trainSize > 0 ? ['--train-size', String(o.trainSize)] : [])];
+  const total = o.fpEpochs + o.quantEpochs;
+  const cont = o.schedule === 'continue';
+  const start = path.join(o.out, 'seed%d', 'fp-init', 'checkpoint.ddq');
+  const startOf = (seed: number) => start.replace('%d', String(seed));
+  // The full-precision start; with `continue`, the first fpEpochs of the whole schedule.
+  const initCommand = (seed: number) =>
+    ['train', ...base(seed), '--epochs', String(cont ? total : o.fpEpochs), ...(cont ? ['--stop-after', String(o.fpEpochs)] : []), '--out', dirOf(seed, 'fp-init'), '--overwrite'];
+  const initExpected: Expected = { done: o.fpEpochs, epochs: cont ? total : o.fpEpochs, scheduleStart: 0 };
   const command = (seed: number, c: ReproConfig): string[] =>
     c.name === 'fp'
-      ? ['train', ...base(seed), '--epochs', String(o.fpEpochs + o.quantEpochs), '--out', dirOf(seed, c.name), '--overwrite']
-      : ['train', ...base(seed), ...c.args, '--epochs', String(o.quantEpochs), '--init', path.join(dirOf(seed, 'fp-init'), 'checkpoint.ddq'), '--out', dirOf(seed, c.name), '--overwrite'];
-  const task = (argv: string[], dir: string) => async () => {
-    if (complete(dir)) return say(`reusing ${dir}\n`);
+      ? (cont
+        ? ['train', '--resume', startOf(seed), '--out', dirOf(seed, c.name)]
+        : ['train', ...base(seed), '--epochs', String(total), '--out', dirOf(seed, c.name), '--overwrite'])
+      : ['train', ...base(seed), ...c.args, '--epochs', String(o.quantEpochs), ...(cont ? ['--schedule-start', String(o.fpEpochs)] : []),
+        '--init', startOf(seed), '--out', dirOf(seed, c.name), '--overwrite'];
+  const expected = (c: ReproConfig): Expected =>
+    c.name === 'fp' ? { done: total, epochs: total, scheduleStart: 0 } : { done: o.quantEpochs, epochs: o.quantEpochs, scheduleStart: cont ? o.fpEpochs : 0 };
+  const task = (argv: string[], dir: string, want: Expected) => async () => {
+    if (complete(dir, want)) return say(`reusing ${dir}\n`);
     say(`running: ddq ${argv.join(' ')}\n`);
     const t0 = Date.now();
     await run(argv, path.join(dir, 'log.txt'));
@@ -157,9 +184,9 @@ export async function runRepro(o: ReproOptions, run: CommandRunner = spawnRunner
   };
   const seeds = Array.from({ length: o.seeds }, (_, i) => i + 1);
   // 1. The shared full-precision starting points.
-  await pool(seeds.map((seed) => task(['train', ...base(seed), '--epochs', String(o.fpEpochs), '--out', dirOf(seed, 'fp-init'), '--overwrite'], dirOf(seed, 'fp-init'))), o.jobs);
+  await pool(seeds.map((seed) => task(initCommand(seed), dirOf(seed, 'fp-init'), initExpected)), o.jobs);
   // 2. Every method from them (and the full-precision row, trained for the same total).
-  await pool(seeds.flatMap((seed) => configs.map((c) => task(command(seed, c), dirOf(seed, c.name)))), o.jobs);
+  await pool(seeds.flatMap((seed) => configs.map((c) => task(command(seed, c), dirOf(seed, c.name), expected(c)))), o.jobs);
   // 3. Collect.
   return configs.map((config) => {
     const accuracies = seeds.map((seed) => {
@@ -193,9 +220,13 @@ export function reproTable(o: ReproOptions, results: ReproResult[]): string {
   });
   return [
     `Data set: ${o.dataset}${o.trainSize > 0 ? ` (training on a class-balanced subset of ${o.trainSize} images per seed)` : ''}; net: ${o.net.join(' ')}; seeds 1..${o.seeds} (accuracy: mean ± standard deviation over seeds).`,
-    `Schedule: ${o.fpEpochs} full-precision epochs shared by every quantized run, then ${o.quantEpochs} epochs of quantization-aware training` +
-      ` (DDQ: bits learned for ${o.gateEpochs}, then frozen; 2-bit budgets anneal the target from 8 bits over ${o.anneal} of that);` +
-      ` the full-precision row trains ${o.fpEpochs + o.quantEpochs} epochs. First and last layers at 8 bits for every quantized method;` +
+    (o.schedule === 'continue'
+      ? `Schedule: one ${o.fpEpochs + o.quantEpochs}-epoch learning-rate schedule for every row; its first ${o.fpEpochs} epochs full precision, shared by every row,` +
+        ` then the last ${o.quantEpochs} with each method (the full-precision row resumes its run; quantized rows start their optimizers afresh from the epoch-${o.fpEpochs} weights)`
+      : `Schedule: ${o.fpEpochs} full-precision epochs shared by every quantized run, then ${o.quantEpochs} epochs of quantization-aware training on a schedule of their own`) +
+      ` (DDQ: bits learned for ${o.gateEpochs}, then frozen; 2-bit budgets anneal the target from 8 bits over ${o.anneal} of that)` +
+      (o.schedule === 'continue' ? '.' : `; the full-precision row trains ${o.fpEpochs + o.quantEpochs} epochs on one schedule.`) +
+      ' First and last layers at 8 bits for every quantized method;' +
       ' average weight bits and sizes count all quantized layers, biases and batch norm at 32 bits.',
     '',
     markdownTable(['method', 'W/A bits', 'test accuracy %', 'avg weight bits', 'model size', 'BitOPs'], rows),
@@ -213,8 +244,8 @@ export function parseReproArgs(argv: string[]): ReproOptions {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   for (const a of argv) {
-    if (a.startsWith('--') && !['--dataset', '--seeds', '--jobs', '--only', '--out', '--net', '--train-size', '--table'].includes(a)) {
-      throw new Error(`repro: unknown option ${a} (use --dataset mnist|fashion, --seeds N, --jobs J, --net name[:width], --train-size N, --only a,b, --out dir, --table name)`);
+    if (a.startsWith('--') && !['--dataset', '--seeds', '--jobs', '--only', '--out', '--net', '--train-size', '--schedule', '--table'].includes(a)) {
+      throw new Error(`repro: unknown option ${a} (use --dataset mnist|fashion, --seeds N, --jobs J, --net name[:width], --train-size N, --schedule restart|continue, --only a,b, --out dir, --table name)`);
     }
   }
   const dataset = get('dataset') ?? 'mnist';
@@ -224,6 +255,8 @@ export function parseReproArgs(argv: string[]): ReproOptions {
   const jobs = Number(get('jobs') ?? Math.min(2, os.cpus().length));
   if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`repro: --seeds must be a positive integer, got ${get('seeds')}`);
   if (!Number.isInteger(Number(get('train-size') ?? 0)) || Number(get('train-size') ?? 0) < 0) throw new Error(`repro: --train-size must be a whole number of images, got ${get('train-size')}`);
+  const schedule = get('schedule') ?? 'restart';
+  if (schedule !== 'restart' && schedule !== 'continue') throw new Error(`repro: --schedule must be restart or continue, got ${schedule}`);
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`repro: --jobs must be a positive integer, got ${get('jobs')}`);
   return {
     dataset,
@@ -233,6 +266,7 @@ export function parseReproArgs(argv: string[]): ReproOptions {
     trainSize: Number(get('train-size') ?? 0),
     fpEpochs: defaults.fpEpochs!,
     quantEpochs: defaults.quantEpochs!,
+    schedule,
     gateEpochs: defaults.gateEpochs!,
     anneal: 0.7,
     out: get('out') ?? path.join('runs', 'repro', dataset + (get('net') ? '-' + get('net')!.replace(':', '-') : '') + (get('train-size') ? `-${get('train-size')}` : '')),

@@ -6,6 +6,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../src/cli/main';
+import { loadCheckpoint } from '../../src/io/checkpoint';
+import { trainState } from '../../src/train/trainer';
 import { reproConfigs, reproTable, runRepro, netArgs, parseReproArgs, resultsName, ReproOptions, CommandRunner } from '../../scripts/repro';
 
 t.test('tiny reproduction table', async (t) => {
@@ -13,7 +15,7 @@ t.test('tiny reproduction table', async (t) => {
   t.teardown(() => fs.rmSync(out, { recursive: true, force: true }));
   const o: ReproOptions = {
     dataset: 'synthetic:64,32', seeds: 2, jobs: 1, net: ['--net', 'mlp', '--width', '0.125', '--batch-size', '32'],
-    fpEpochs: 1, quantEpochs: 1, trainSize: 48, gateEpochs: 1, anneal: 0.5, out, only: ['fp', 'lsq-w4a4', 'ddq-b2-a8'],
+    fpEpochs: 1, quantEpochs: 1, schedule: 'restart', trainSize: 48, gateEpochs: 1, anneal: 0.5, out, only: ['fp', 'lsq-w4a4', 'ddq-b2-a8'],
   };
   t.same(reproConfigs({ ...o, only: undefined }).map((c) => c.name), [
     'fp', 'lsq-w8a8', 'lsq-w4a4', 'lsq-w3a3', 'lsq-w3a4', 'lsq-w2a4', 'ddq-fixed-w4a8', 'ddq-fixed-w3a4', 'ddq-fixed-w2a4',
@@ -45,6 +47,39 @@ t.test('tiny reproduction table', async (t) => {
   const again: string[] = [];
   await runRepro(o, async (argv) => void again.push(argv.join(' ')), () => undefined);
   t.equal(again.length, 0, 'completed runs are reused');
+});
+
+t.test('--schedule continue: one schedule, every row trains its last epochs from the shared start', async (t) => {
+  const out = t.testdir();
+  const o: ReproOptions = {
+    dataset: 'synthetic:64,32', seeds: 1, jobs: 1, net: ['--net', 'mlp', '--width', '0.125', '--batch-size', '32'],
+    fpEpochs: 2, quantEpochs: 1, schedule: 'continue', trainSize: 48, gateEpochs: 1, anneal: 0.5, out, only: ['fp', 'lsq-w4a4'],
+  };
+  const commands: string[] = [];
+  const run: CommandRunner = async (argv) => {
+    commands.push(argv.join(' '));
+    const sink = { write: () => true };
+    const code = await main(argv, { out: sink, err: sink });
+    if (code !== 0) throw new Error(`failed: ${argv.join(' ')}`);
+  };
+  // A restart-schedule start in the same place is not taken for this schedule's.
+  await run(['train', ...o.net, '--dataset', o.dataset, '--seed', '1', '--train-size', '48', '--epochs', '2', '--out', path.join(out, 'seed1', 'fp-init')], '');
+  commands.length = 0;
+  const results = await runRepro(o, run, () => undefined);
+  t.equal(commands.length, 3, 'the start, then two rows');
+  t.match(commands[0], /--epochs 3 --stop-after 2 /, 'the start stops two epochs into a three-epoch schedule');
+  t.match(commands[1], /^train --resume \S+seed1\/fp-init\/checkpoint\.ddq --out \S+seed1\/fp$/, 'full precision resumes the start');
+  t.match(commands[2], /--epochs 1 --schedule-start 2 --init \S+seed1\/fp-init\/checkpoint\.ddq/, 'quantized rows continue the schedule');
+  // The full-precision row is the uninterrupted run, bit for bit.
+  await run(['train', ...o.net, '--dataset', o.dataset, '--seed', '1', '--train-size', '48', '--epochs', '3', '--out', path.join(out, 'whole')], '');
+  const tensors = (dir: string) => [...loadCheckpoint(path.join(out, dir, 'checkpoint.ddq')).tensors.values()].map((x) => Array.from(x.data));
+  t.same(tensors(path.join('seed1', 'fp')), tensors('whole'));
+  t.equal(results[0].accuracies[0], trainState(loadCheckpoint(path.join(out, 'whole', 'checkpoint.ddq'))).history[2].testAccuracy);
+  t.match(reproTable(o, results), /one 3-epoch learning-rate schedule for every row; its first 2 epochs full precision/);
+  const again: string[] = [];
+  await runRepro(o, async (argv) => void again.push(argv.join(' ')), () => undefined);
+  t.equal(again.length, 0, 'completed runs are reused');
+  t.throws(() => parseReproArgs(['--schedule', 'cyclic']), /--schedule must be restart or continue, got cyclic/);
 });
 
 t.test('repro --net: name with optional width, bad specs rejected by name', async (t) => {
