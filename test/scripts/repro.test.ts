@@ -10,6 +10,16 @@ import { loadCheckpoint } from '../../src/io/checkpoint';
 import { trainState } from '../../src/train/trainer';
 import { reproConfigs, reproTable, runRepro, netArgs, parseReproArgs, resultsName, ReproOptions, CommandRunner } from '../../scripts/repro';
 
+/** Runs ddq commands in this process, recording each command line. */
+function inProcess(commands: string[]): CommandRunner {
+  return async (argv) => {
+    commands.push(argv.join(' '));
+    const sink = { write: () => true };
+    const code = await main(argv, { out: sink, err: sink });
+    if (code !== 0) throw new Error(`failed: ${argv.join(' ')}`);
+  };
+}
+
 t.test('tiny reproduction table', async (t) => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ddq-repro-'));
   t.teardown(() => fs.rmSync(out, { recursive: true, force: true }));
@@ -23,12 +33,7 @@ t.test('tiny reproduction table', async (t) => {
     'ddq-fisher-b3-a8', 'ddq-fisher-b2-a8', 'ddq-fisher-b3-a4', 'ddq-fisher-b2-a4',
   ]);
   const commands: string[] = [];
-  const run: CommandRunner = async (argv) => {
-    commands.push(argv.join(' '));
-    const sink = { write: () => true };
-    const code = await main(argv, { out: sink, err: sink });
-    if (code !== 0) throw new Error(`failed: ${argv.join(' ')}`);
-  };
+  const run = inProcess(commands);
   let log = '';
   const results = await runRepro(o, run, (s) => (log += s));
   t.equal(commands.length, 2 + 2 * 3, 'two full-precision starts, then three methods per seed');
@@ -56,12 +61,7 @@ t.test('--schedule continue: one schedule, every row trains its last epochs from
     fpEpochs: 2, quantEpochs: 1, schedule: 'continue', trainSize: 48, gateEpochs: 1, anneal: 0.5, out, only: ['fp', 'lsq-w4a4'],
   };
   const commands: string[] = [];
-  const run: CommandRunner = async (argv) => {
-    commands.push(argv.join(' '));
-    const sink = { write: () => true };
-    const code = await main(argv, { out: sink, err: sink });
-    if (code !== 0) throw new Error(`failed: ${argv.join(' ')}`);
-  };
+  const run = inProcess(commands);
   // A restart-schedule start in the same place is not taken for this schedule's.
   await run(['train', ...o.net, '--dataset', o.dataset, '--seed', '1', '--train-size', '48', '--epochs', '2', '--out', path.join(out, 'seed1', 'fp-init')], '');
   commands.length = 0;
