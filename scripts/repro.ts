@@ -1,5 +1,6 @@
 // `npm run repro -- --dataset mnist|fashion [--seeds N] [--jobs J] [--net lenet5|mobilenetv2:0.35]
-// [--train-size N] [--schedule restart|continue] [--only a,b] [--out dir] [--table name]`:
+// [--train-size N] [--fp-epochs N] [--quant-epochs N] [--schedule restart|continue] [--only a,b]
+// [--out dir] [--table name]`:
 // the reproduction table. With one net (LeNet-5 unless --net says otherwise), one schedule and the same seeds for every method: full precision; LSQ W8A8,
 // W4A4, W3A3, W3A4, W2A4; DDQ with bits fixed (W4A8, and W3A4, W2A4 beside LSQ); DDQ learning mixed precision under average
 // weight budgets of 4, 3 and 2 bits, with 8- and 4-bit activations. Every quantized run starts
@@ -164,7 +165,8 @@ export async function runRepro(o: ReproOptions, run: CommandRunner = spawnRunner
   const startOf = (seed: number) => start.replace('%d', String(seed));
   // The full-precision start; with `continue`, the first fpEpochs of the whole schedule.
   const initCommand = (seed: number) =>
-    ['train', ...base(seed), '--epochs', String(cont ? total : o.fpEpochs), ...(cont ? ['--stop-after', String(o.fpEpochs)] : []), '--out', dirOf(seed, 'fp-init'), '--overwrite'];
+    ['train', ...base(seed), '--epochs', String(cont ? total : o.fpEpochs), ...(cont ? ['--stop-after', String(o.fpEpochs)] : ['--eval-every', String(o.fpEpochs)]),
+      '--out', dirOf(seed, 'fp-init'), '--overwrite'];
   const initExpected: Expected = { done: o.fpEpochs, epochs: cont ? total : o.fpEpochs, scheduleStart: 0 };
   const command = (seed: number, c: ReproConfig): string[] =>
     c.name === 'fp'
@@ -244,8 +246,8 @@ export function parseReproArgs(argv: string[]): ReproOptions {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   for (const a of argv) {
-    if (a.startsWith('--') && !['--dataset', '--seeds', '--jobs', '--only', '--out', '--net', '--train-size', '--schedule', '--table'].includes(a)) {
-      throw new Error(`repro: unknown option ${a} (use --dataset mnist|fashion, --seeds N, --jobs J, --net name[:width], --train-size N, --schedule restart|continue, --only a,b, --out dir, --table name)`);
+    if (a.startsWith('--') && !['--dataset', '--seeds', '--jobs', '--only', '--out', '--net', '--train-size', '--fp-epochs', '--quant-epochs', '--schedule', '--table'].includes(a)) {
+      throw new Error(`repro: unknown option ${a} (use --dataset mnist|fashion, --seeds N, --jobs J, --net name[:width], --train-size N, --fp-epochs N, --quant-epochs N, --schedule restart|continue, --only a,b, --out dir, --table name)`);
     }
   }
   const dataset = get('dataset') ?? 'mnist';
@@ -255,6 +257,11 @@ export function parseReproArgs(argv: string[]): ReproOptions {
   const jobs = Number(get('jobs') ?? Math.min(2, os.cpus().length));
   if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`repro: --seeds must be a positive integer, got ${get('seeds')}`);
   if (!Number.isInteger(Number(get('train-size') ?? 0)) || Number(get('train-size') ?? 0) < 0) throw new Error(`repro: --train-size must be a whole number of images, got ${get('train-size')}`);
+  const epochs = (name: string, fallback: number) => {
+    const n = Number(get(name) ?? fallback);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`repro: --${name} must be a positive integer, got ${get(name)}`);
+    return n;
+  };
   const schedule = get('schedule') ?? 'restart';
   if (schedule !== 'restart' && schedule !== 'continue') throw new Error(`repro: --schedule must be restart or continue, got ${schedule}`);
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`repro: --jobs must be a positive integer, got ${get('jobs')}`);
@@ -264,12 +271,15 @@ export function parseReproArgs(argv: string[]): ReproOptions {
     jobs,
     net: netArgs(get('net') ?? 'lenet5'),
     trainSize: Number(get('train-size') ?? 0),
-    fpEpochs: defaults.fpEpochs!,
-    quantEpochs: defaults.quantEpochs!,
+    fpEpochs: epochs('fp-epochs', defaults.fpEpochs!),
+    quantEpochs: epochs('quant-epochs', defaults.quantEpochs!),
     schedule,
     gateEpochs: defaults.gateEpochs!,
     anneal: 0.7,
-    out: get('out') ?? path.join('runs', 'repro', dataset + (get('net') ? '-' + get('net')!.replace(':', '-') : '') + (get('train-size') ? `-${get('train-size')}` : '')),
+    // Runs of other schedules go to other directories (a run is reused only if its schedule matches).
+    out: get('out') ?? path.join('runs', 'repro', dataset + (get('net') ? '-' + get('net')!.replace(':', '-') : '') + (get('train-size') ? `-${get('train-size')}` : '') +
+      (get('fp-epochs') || get('quant-epochs') ? `-e${epochs('fp-epochs', defaults.fpEpochs!)}+${epochs('quant-epochs', defaults.quantEpochs!)}` : '') +
+      (schedule === 'continue' ? '-continue' : '')),
     only: get('only')?.split(','),
     table: get('table'),
   };

@@ -41,6 +41,7 @@ t.test('tiny reproduction table', async (t) => {
   t.match(commands.find((c) => c.includes('ddq-b2-a8'))!, /--budget-bits 2 --abits 8 --gate-epochs 1 --budget-anneal 0.5 --budget-under 1 --gate-lr 10/);
   t.match(commands.find((c) => c.includes(`${path.sep}fp `) || c.endsWith(`${path.sep}fp --overwrite`))!, /--epochs 2/, 'full precision trains the same total');
   t.ok(commands.every((c) => c.includes('--train-size 48')), 'every run trains on the same subset size');
+  t.match(commands[0], /--epochs 1 --eval-every 1 /, 'the full-precision start is evaluated once, at its end');
   t.equal(results.length, 3);
   for (const r of results) t.equal(r.accuracies.length, 2);
   t.equal(results[0].averageWeightBits, 32);
@@ -96,4 +97,8 @@ t.test('repro arguments: the results file name follows --out unless --table name
   tt.equal(resultsName(o), 'repro-fashion-30000');
   tt.equal(resultsName(parseReproArgs(['--dataset', 'fashion', '--table', 'repro-fashion-3seeds'])), 'repro-fashion-3seeds');
   tt.throws(() => parseReproArgs(['--dataset', 'fashion', '--tables', 'x']), /unknown option --tables/);
+  const long = parseReproArgs(['--dataset', 'fashion', '--fp-epochs', '10', '--schedule', 'continue']);
+  tt.same([long.fpEpochs, long.quantEpochs, long.schedule], [10, 2, 'continue']);
+  tt.equal(resultsName(long), 'repro-fashion-e10+2-continue', 'another schedule, another directory');
+  tt.throws(() => parseReproArgs(['--quant-epochs', '0']), /--quant-epochs must be a positive integer, got 0/);
 });
