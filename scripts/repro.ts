@@ -92,6 +92,13 @@ export function reproConfigs(o: ReproOptions): ReproConfig[] {
       args: [...base.args, '--bit-fit', 'fisher', ...(budget <= 2 ? ['--min-bits', '1'] : [])],
     };
   };
+  // The same, with every learned layer's gates starting at the budget (Lloyd-Max levels at that
+  // many bits) instead of at 8 bits: the weights train at about the bits they end with, and the
+  // gates only move bits between layers.
+  const ddqFromBudget = (budget: number, abits: number): ReproConfig => {
+    const base = ddq(budget, abits);
+    return { name: `${base.name}-from${budget}`, label: `DDQ mixed, gates from ${budget} bits, budget ${budget} bits`, wa: base.wa, args: [...base.args, '--wbits', String(budget)] };
+  };
   const lsq = (w: number, a: number): ReproConfig => ({ name: `lsq-w${w}a${a}`, label: 'LSQ', wa: `${w}/${a}`, args: ['--quant', 'lsq', '--wbits', String(w), '--abits', String(a)] });
   const fixed = (w: number, a: number): ReproConfig => ({
     name: `ddq-fixed-w${w}a${a}`, label: 'DDQ fixed (gates frozen)', wa: `${w}/${a}`, args: ['--quant', 'ddq-fixed', '--wbits', String(w), '--abits', String(a)],
@@ -102,6 +109,7 @@ export function reproConfigs(o: ReproOptions): ReproConfig[] {
     fixed(4, 8), fixed(3, 4), fixed(2, 4),
     ddq(4, 8), ddq(3, 8), ddq(2, 8), ddq(4, 4), ddq(3, 4), ddq(2, 4),
     ddqFisher(3, 8), ddqFisher(2, 8), ddqFisher(3, 4), ddqFisher(2, 4),
+    ddqFromBudget(4, 8),
   ];
   return o.only ? all.filter((c) => o.only!.includes(c.name)) : all;
 }

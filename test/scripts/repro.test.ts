@@ -30,8 +30,9 @@ t.test('tiny reproduction table', async (t) => {
   t.same(reproConfigs({ ...o, only: undefined }).map((c) => c.name), [
     'fp', 'lsq-w8a8', 'lsq-w4a4', 'lsq-w3a3', 'lsq-w3a4', 'lsq-w2a4', 'ddq-fixed-w4a8', 'ddq-fixed-w3a4', 'ddq-fixed-w2a4',
     'ddq-b4-a8', 'ddq-b3-a8', 'ddq-b2-a8', 'ddq-b4-a4', 'ddq-b3-a4', 'ddq-b2-a4',
-    'ddq-fisher-b3-a8', 'ddq-fisher-b2-a8', 'ddq-fisher-b3-a4', 'ddq-fisher-b2-a4',
+    'ddq-fisher-b3-a8', 'ddq-fisher-b2-a8', 'ddq-fisher-b3-a4', 'ddq-fisher-b2-a4', 'ddq-b4-a8-from4',
   ]);
+  t.match(reproConfigs({ ...o, only: ['ddq-b4-a8-from4'] })[0].args.join(' '), /^--quant ddq --budget-bits 4 --abits 8 .*--wbits 4$/, 'gates start at the budget');
   const commands: string[] = [];
   const run = inProcess(commands);
   let log = '';
