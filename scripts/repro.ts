@@ -169,8 +169,7 @@ export async function runRepro(o: ReproOptions, run: CommandRunner = spawnRunner
   const base = (seed: number) => [...o.net, '--dataset', o.dataset, '--seed', String(seed), ...(o.trainSize > 0 ? ['--train-size', String(o.trainSize)] : [])];
   const total = o.fpEpochs + o.quantEpochs;
   const cont = o.schedule === 'continue';
-  const start = path.join(o.out, 'seed%d', 'fp-init', 'checkpoint.ddq');
-  const startOf = (seed: number) => start.replace('%d', String(seed));
+  const startOf = (seed: number) => path.join(dirOf(seed, 'fp-init'), 'checkpoint.ddq');
   // The full-precision start; with `continue`, the first fpEpochs of the whole schedule.
   const initCommand = (seed: number) =>
     ['train', ...base(seed), '--epochs', String(cont ? total : o.fpEpochs), ...(cont ? ['--stop-after', String(o.fpEpochs)] : ['--eval-every', String(o.fpEpochs)]),
@@ -228,14 +227,15 @@ export function reproTable(o: ReproOptions, results: ReproResult[]): string {
     return [r.config.label, r.config.wa, `${pct(m)}${spread}`, r.averageWeightBits === 32 ? '32' : r.averageWeightBits.toFixed(2),
       `${(r.sizeBytes / 1024).toFixed(1)} KiB`, Number.isNaN(r.bitOps) ? '-' : `${(r.bitOps / 1e9).toFixed(3)} G`];
   });
+  const total = o.fpEpochs + o.quantEpochs;
+  const ddq = `(DDQ: bits learned for ${o.gateEpochs}, then frozen; 2-bit budgets anneal the target from 8 bits over ${o.anneal} of that)`;
   return [
     `Data set: ${o.dataset}${o.trainSize > 0 ? ` (training on a class-balanced subset of ${o.trainSize} images per seed)` : ''}; net: ${o.net.join(' ')}; seeds 1..${o.seeds} (accuracy: mean ± standard deviation over seeds).`,
     (o.schedule === 'continue'
-      ? `Schedule: one ${o.fpEpochs + o.quantEpochs}-epoch learning-rate schedule for every row; its first ${o.fpEpochs} epochs full precision, shared by every row,` +
-        ` then the last ${o.quantEpochs} with each method (the full-precision row resumes its run; quantized rows start their optimizers afresh from the epoch-${o.fpEpochs} weights)`
-      : `Schedule: ${o.fpEpochs} full-precision epochs shared by every quantized run, then ${o.quantEpochs} epochs of quantization-aware training on a schedule of their own`) +
-      ` (DDQ: bits learned for ${o.gateEpochs}, then frozen; 2-bit budgets anneal the target from 8 bits over ${o.anneal} of that)` +
-      (o.schedule === 'continue' ? '.' : `; the full-precision row trains ${o.fpEpochs + o.quantEpochs} epochs on one schedule.`) +
+      ? `Schedule: one ${total}-epoch learning-rate schedule for every row; its first ${o.fpEpochs} epochs full precision, shared by every row,` +
+        ` then the last ${o.quantEpochs} with each method (the full-precision row resumes its run; quantized rows start their optimizers afresh from the epoch-${o.fpEpochs} weights) ${ddq}.`
+      : `Schedule: ${o.fpEpochs} full-precision epochs shared by every quantized run, then ${o.quantEpochs} epochs of quantization-aware training on a schedule of their own` +
+        ` ${ddq}; the full-precision row trains ${total} epochs on one schedule.`) +
       ' First and last layers at 8 bits for every quantized method;' +
       ' average weight bits and sizes count all quantized layers, biases and batch norm at 32 bits.',
     '',
@@ -270,6 +270,8 @@ export function parseReproArgs(argv: string[]): ReproOptions {
     if (!Number.isInteger(n) || n < 1) throw new Error(`repro: --${name} must be a positive integer, got ${get(name)}`);
     return n;
   };
+  const fpEpochs = epochs('fp-epochs', defaults.fpEpochs!);
+  const quantEpochs = epochs('quant-epochs', defaults.quantEpochs!);
   const schedule = get('schedule') ?? 'restart';
   if (schedule !== 'restart' && schedule !== 'continue') throw new Error(`repro: --schedule must be restart or continue, got ${schedule}`);
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`repro: --jobs must be a positive integer, got ${get('jobs')}`);
@@ -279,14 +281,14 @@ export function parseReproArgs(argv: string[]): ReproOptions {
     jobs,
     net: netArgs(get('net') ?? 'lenet5'),
     trainSize: Number(get('train-size') ?? 0),
-    fpEpochs: epochs('fp-epochs', defaults.fpEpochs!),
-    quantEpochs: epochs('quant-epochs', defaults.quantEpochs!),
+    fpEpochs,
+    quantEpochs,
     schedule,
     gateEpochs: defaults.gateEpochs!,
     anneal: 0.7,
     // Runs of other schedules go to other directories (a run is reused only if its schedule matches).
     out: get('out') ?? path.join('runs', 'repro', dataset + (get('net') ? '-' + get('net')!.replace(':', '-') : '') + (get('train-size') ? `-${get('train-size')}` : '') +
-      (get('fp-epochs') || get('quant-epochs') ? `-e${epochs('fp-epochs', defaults.fpEpochs!)}+${epochs('quant-epochs', defaults.quantEpochs!)}` : '') +
+      (get('fp-epochs') || get('quant-epochs') ? `-e${fpEpochs}+${quantEpochs}` : '') +
       (schedule === 'continue' ? '-continue' : '')),
     only: get('only')?.split(','),
     table: get('table'),
