@@ -1,6 +1,6 @@
 // `npm run repro -- --dataset mnist|fashion [--seeds N] [--jobs J] [--net lenet5|mobilenetv2:0.35]
-// [--train-size N] [--fp-epochs N] [--quant-epochs N] [--schedule restart|continue] [--only a,b]
-// [--out dir] [--table name]`:
+// [--train-size N] [--fp-epochs N] [--quant-epochs N] [--schedule restart|continue]
+// [--bn-fixed-from E] [--only a,b] [--out dir] [--table name]`:
 // the reproduction table. With one net (LeNet-5 unless --net says otherwise), one schedule and the same seeds for every method: full precision; LSQ W8A8,
 // W4A4, W3A3, W3A4, W2A4; DDQ with bits fixed (W4A8, and W3A4, W2A4 beside LSQ); DDQ learning mixed precision under average
 // weight budgets of 4, 3 and 2 bits, with 8- and 4-bit activations. Every quantized run starts
@@ -9,7 +9,9 @@
 // the full-precision start with its own complete learning-rate schedule and gives each quantized
 // run a fresh one; `continue` lays one schedule over all epochs, stops the full-precision start
 // part way (--stop-after), and every row (full precision too, by --resume) trains the remaining
-// epochs on the rest of that schedule, so rows differ in the method only. Results (mean and spread over seeds,
+// epochs on the rest of that schedule, so rows differ in the method only. With --bn-fixed-from E
+// every quantized row trains with fixed batch-norm statistics from its epoch E on
+// (src/train/fixed-batch-norm.ts); the full-precision rows are unchanged. Results (mean and spread over seeds,
 // average weight bits, model size, BitOPs) go to bench/results/repro-<dataset>[-<net>].md.
 //
 // Each run is a `ddq train` command in its own process (J at a time, one per core by default);
@@ -36,6 +38,8 @@ export interface ReproOptions {
   quantEpochs: number;
   /** How the quantized epochs follow the full-precision ones (see the file comment). */
   schedule: 'restart' | 'continue';
+  /** Quantized rows: the epoch of their training from which batch norm keeps fixed statistics (0: never). */
+  bnFixedFrom?: number;
   /** Training images per epoch (a seeded class-balanced subset, the same for every run); 0: all. */
   trainSize: number;
   /** DDQ: epochs with bits learning (the rest frozen) and the budget annealing fraction. */
@@ -129,18 +133,20 @@ export const spawnRunner: CommandRunner = (argv, log) =>
     });
   });
 
-/** What a finished run's checkpoint must show: epochs done, the schedule's length and start. */
+/** What a finished run's checkpoint must show: epochs done, the schedule's length and start, when batch norm was fixed. */
 interface Expected {
   done: number;
   epochs: number;
   scheduleStart: number;
+  bnFixedFrom: number;
 }
 
 function complete(dir: string, want: Expected): boolean {
   try {
     const s = trainState(loadCheckpoint(path.join(dir, 'checkpoint.ddq')));
     const settings = (s.config as TrainConfig).settings;
-    return s.epoch >= want.done && settings.epochs === want.epochs && (settings.scheduleStart ?? 0) === want.scheduleStart;
+    return s.epoch >= want.done && settings.epochs === want.epochs && (settings.scheduleStart ?? 0) === want.scheduleStart &&
+      (settings.bnFixedFrom ?? 0) === want.bnFixedFrom;
   } catch {
     return false;
   }
@@ -174,16 +180,19 @@ export async function runRepro(o: ReproOptions, run: CommandRunner = spawnRunner
   const initCommand = (seed: number) =>
     ['train', ...base(seed), '--epochs', String(cont ? total : o.fpEpochs), ...(cont ? ['--stop-after', String(o.fpEpochs)] : ['--eval-every', String(o.fpEpochs)]),
       '--out', dirOf(seed, 'fp-init'), '--overwrite'];
-  const initExpected: Expected = { done: o.fpEpochs, epochs: cont ? total : o.fpEpochs, scheduleStart: 0 };
+  const initExpected: Expected = { done: o.fpEpochs, epochs: cont ? total : o.fpEpochs, scheduleStart: 0, bnFixedFrom: 0 };
+  const bnFixedFrom = o.bnFixedFrom ?? 0;
   const command = (seed: number, c: ReproConfig): string[] =>
     c.name === 'fp'
       ? (cont
         ? ['train', '--resume', startOf(seed), '--out', dirOf(seed, c.name)]
         : ['train', ...base(seed), '--epochs', String(total), '--out', dirOf(seed, c.name), '--overwrite'])
       : ['train', ...base(seed), ...c.args, '--epochs', String(o.quantEpochs), ...(cont ? ['--schedule-start', String(o.fpEpochs)] : []),
-        '--init', startOf(seed), '--out', dirOf(seed, c.name), '--overwrite'];
+        ...(bnFixedFrom > 0 ? ['--bn-fixed-from', String(bnFixedFrom)] : []), '--init', startOf(seed), '--out', dirOf(seed, c.name), '--overwrite'];
   const expected = (c: ReproConfig): Expected =>
-    c.name === 'fp' ? { done: total, epochs: total, scheduleStart: 0 } : { done: o.quantEpochs, epochs: o.quantEpochs, scheduleStart: cont ? o.fpEpochs : 0 };
+    c.name === 'fp'
+      ? { done: total, epochs: total, scheduleStart: 0, bnFixedFrom: 0 }
+      : { done: o.quantEpochs, epochs: o.quantEpochs, scheduleStart: cont ? o.fpEpochs : 0, bnFixedFrom };
   const task = (argv: string[], dir: string, want: Expected) => async () => {
     if (complete(dir, want)) return say(`reusing ${dir}\n`);
     say(`running: ddq ${argv.join(' ')}\n`);
@@ -236,6 +245,7 @@ export function reproTable(o: ReproOptions, results: ReproResult[]): string {
         ` then the last ${o.quantEpochs} with each method (the full-precision row resumes its run; quantized rows start their optimizers afresh from the epoch-${o.fpEpochs} weights) ${ddq}.`
       : `Schedule: ${o.fpEpochs} full-precision epochs shared by every quantized run, then ${o.quantEpochs} epochs of quantization-aware training on a schedule of their own` +
         ` ${ddq}; the full-precision row trains ${total} epochs on one schedule.`) +
+      ((o.bnFixedFrom ?? 0) > 0 ? ` Quantized runs train with fixed batch-norm statistics from their epoch ${o.bnFixedFrom} on.` : '') +
       ' First and last layers at 8 bits for every quantized method;' +
       ' average weight bits and sizes count all quantized layers, biases and batch norm at 32 bits.',
     '',
@@ -254,8 +264,8 @@ export function parseReproArgs(argv: string[]): ReproOptions {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   for (const a of argv) {
-    if (a.startsWith('--') && !['--dataset', '--seeds', '--jobs', '--only', '--out', '--net', '--train-size', '--fp-epochs', '--quant-epochs', '--schedule', '--table'].includes(a)) {
-      throw new Error(`repro: unknown option ${a} (use --dataset mnist|fashion, --seeds N, --jobs J, --net name[:width], --train-size N, --fp-epochs N, --quant-epochs N, --schedule restart|continue, --only a,b, --out dir, --table name)`);
+    if (a.startsWith('--') && !['--dataset', '--seeds', '--jobs', '--only', '--out', '--net', '--train-size', '--fp-epochs', '--quant-epochs', '--schedule', '--bn-fixed-from', '--table'].includes(a)) {
+      throw new Error(`repro: unknown option ${a} (use --dataset mnist|fashion, --seeds N, --jobs J, --net name[:width], --train-size N, --fp-epochs N, --quant-epochs N, --schedule restart|continue, --bn-fixed-from E, --only a,b, --out dir, --table name)`);
     }
   }
   const dataset = get('dataset') ?? 'mnist';
@@ -274,6 +284,10 @@ export function parseReproArgs(argv: string[]): ReproOptions {
   const quantEpochs = epochs('quant-epochs', defaults.quantEpochs!);
   const schedule = get('schedule') ?? 'restart';
   if (schedule !== 'restart' && schedule !== 'continue') throw new Error(`repro: --schedule must be restart or continue, got ${schedule}`);
+  const bnFixedFrom = Number(get('bn-fixed-from') ?? 0);
+  if (!Number.isInteger(bnFixedFrom) || bnFixedFrom < 0 || bnFixedFrom > quantEpochs) {
+    throw new Error(`repro: --bn-fixed-from must be an epoch of the quantized runs, 1..${quantEpochs} (0: never), got ${get('bn-fixed-from')}`);
+  }
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`repro: --jobs must be a positive integer, got ${get('jobs')}`);
   return {
     dataset,
@@ -284,12 +298,13 @@ export function parseReproArgs(argv: string[]): ReproOptions {
     fpEpochs,
     quantEpochs,
     schedule,
+    bnFixedFrom,
     gateEpochs: defaults.gateEpochs!,
     anneal: 0.7,
     // Runs of other schedules go to other directories (a run is reused only if its schedule matches).
     out: get('out') ?? path.join('runs', 'repro', dataset + (get('net') ? '-' + get('net')!.replace(':', '-') : '') + (get('train-size') ? `-${get('train-size')}` : '') +
       (get('fp-epochs') || get('quant-epochs') ? `-e${fpEpochs}+${quantEpochs}` : '') +
-      (schedule === 'continue' ? '-continue' : '')),
+      (schedule === 'continue' ? '-continue' : '') + (bnFixedFrom > 0 ? `-bnfixed${bnFixedFrom}` : '')),
     only: get('only')?.split(','),
     table: get('table'),
   };

@@ -53,6 +53,8 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'momentum', type: 'float', min: 0, max: 0.999, help: 'SGD momentum (default: 0.9)' },
   { name: 'bn-reestimate', type: 'int', min: 0, default: 50, valueName: 'batches',
     help: 'before each evaluation, set batch norm running statistics to the mean statistics of\nthis many training batches, weights fixed (0: keep the running averages of training)' },
+  { name: 'bn-fixed-from', type: 'int', min: 0, default: 0, valueName: 'epoch',
+    help: 'from this epoch of the run on, batch norm trains with its running statistics, fixed\nand no longer re-estimated: the network that trains is the one evaluated (0: never)' },
 
   { section: 'Quantization', name: 'quant', type: 'enum', values: ['none', 'ddq', 'ddq-fixed', 'lsq'], default: 'none',
     help: 'quantization-aware training: ddq (learned bits, levels, range; docs/ddq.md),\nddq-fixed (DDQ with bits fixed at --wbits), lsq (uniform, learned step)' },
@@ -154,6 +156,8 @@ export interface TrainSettings {
   evalEvery: number;
   /** Absent in checkpoints written before the option existed: those kept the training-time averages. */
   bnReestimate: number;
+  /** Absent in checkpoints written before the option existed: those never fixed batch norm. */
+  bnFixedFrom: number;
   /** Absent in checkpoints written before the option existed: those trained free float levels. */
   ddqLevels: 'int8' | 'float';
   /** Absent in checkpoints written before the option existed: those started from the uniform grid. */
@@ -221,7 +225,9 @@ function checkRelevant(args: ParsedArgs): void {
 }
 
 /** What runs did before these options existed (their checkpoints have no setting). */
-const BEFORE_OPTION_EXISTED: Pick<TrainSettings, 'ddqLevels' | 'ddqLevelStart' | 'minBits' | 'bnReestimate' | 'bitFit'> = { ddqLevels: 'float', ddqLevelStart: 'uniform', minBits: 1, bnReestimate: 0, bitFit: 'logits' };
+const BEFORE_OPTION_EXISTED: Pick<TrainSettings, 'ddqLevels' | 'ddqLevelStart' | 'minBits' | 'bnReestimate' | 'bitFit' | 'bnFixedFrom'> = {
+  ddqLevels: 'float', ddqLevelStart: 'uniform', minBits: 1, bnReestimate: 0, bitFit: 'logits', bnFixedFrom: 0,
+};
 
 /** Training batches whose gradients estimate the Fisher values of --bit-fit fisher. */
 const FISHER_BATCHES = 32;
@@ -351,7 +357,8 @@ function runTrain(args: ParsedArgs, io: CliIo): number {
   const batchNormReestimate = settings.bnReestimate > 0
     ? { batches: settings.bnReestimate, loader: unaugmented }
     : undefined;
-  const trainer = new Trainer({ ...run, train, test, evalEvery: settings.evalEvery ?? 1, epochs: settings.epochs, outDir: settings.out, config, out: io.out, worker, batchNormReestimate });
+  const fixBatchNormFrom = settings.bnFixedFrom > 0 ? settings.bnFixedFrom : undefined;
+  const trainer = new Trainer({ ...run, train, test, evalEvery: settings.evalEvery ?? 1, epochs: settings.epochs, outDir: settings.out, config, out: io.out, worker, batchNormReestimate, fixBatchNormFrom });
 
   io.out.write(
     `ddq train: ${settings.net} (${run.model.parameterCount().toLocaleString('en-US')} parameters), ` +

@@ -1,7 +1,8 @@
 // Data parallelism on the second core: a worker thread holds a replica of the model, and for
 // each step it receives the current parameters and buffers plus its share of the batch, runs
 // forward and backward, and sends its gradients back. The main thread computes the other share
-// meanwhile and adds the worker's gradients to its own before the optimizer step.
+// meanwhile and adds the worker's gradients to its own before the optimizer step. The replica
+// runs each module in the mode the model has (a trainer may hold batch norm in evaluation mode).
 //
 // The replica is rebuilt in the worker from a recipe (a module path, an exported function and
 // JSON arguments) so that parameter names and order match. Nothing in the worker carries state
@@ -63,6 +64,8 @@ export class GradientWorker {
     this.port.postMessage({
       params: model.parameters().map((p) => p.data),
       buffers: model.namedBuffers().map(([, b]) => b.data),
+      // Per module, so layers the trainer holds in evaluation mode (fixed batch norm) match.
+      training: model.namedModules().map(([, m]) => m.training),
       x: x.data,
       shape: x.shape,
       y,

@@ -13,6 +13,8 @@ import type { FloatArray } from '../../kernels/float-array';
 interface StepMessage {
   params: FloatArray[];
   buffers: FloatArray[];
+  /** Each module's training flag, in namedModules order. */
+  training: boolean[];
   x: FloatArray;
   shape: number[];
   y: Int32Array;
@@ -43,11 +45,13 @@ if (model) {
   const m = model;
   const params = m.parameters();
   const buffers = m.namedBuffers().map(([, b]) => b);
+  const modules = m.namedModules().map(([, mod]) => mod);
   port.on('message', (msg: StepMessage) => {
     try {
-      if (msg.params.length !== params.length || msg.buffers.length !== buffers.length) {
-        throw new Error(`the replica has ${params.length} parameters and ${buffers.length} buffers, the step sent ${msg.params.length} and ${msg.buffers.length}`);
+      if (msg.params.length !== params.length || msg.buffers.length !== buffers.length || msg.training.length !== modules.length) {
+        throw new Error(`the replica has ${params.length} parameters, ${buffers.length} buffers and ${modules.length} modules, the step sent ${msg.params.length}, ${msg.buffers.length} and ${msg.training.length}`);
       }
+      msg.training.forEach((mode, i) => (modules[i].training = mode));
       msg.params.forEach((d, i) => params[i].data.set(d));
       msg.buffers.forEach((d, i) => buffers[i].data.set(d));
       for (const p of params) p.zeroGrad();

@@ -23,6 +23,7 @@ import { add } from '../ops/binary';
 import { crossEntropy } from '../ops/cross-entropy';
 import type { DataLoader, LoaderState } from '../../datasets/loader';
 import { reestimateBatchNorm } from './reestimate-batch-norm';
+import { fixBatchNormStatistics } from './fixed-batch-norm';
 import { Checkpoint, loadCheckpoint, saveCheckpoint, StoredTensor } from '../io/checkpoint';
 import { evaluate } from './evaluate';
 import { checkLogits, countCorrect } from './logits';
@@ -96,6 +97,12 @@ export interface TrainerOptions {
    * (reestimate-batch-norm.ts). The loader must depend on the epoch only, so resume replays it.
    */
   batchNormReestimate?: { batches: number; loader(epoch: number): DataLoader };
+  /**
+   * From this epoch (1-based) on, batch norm trains with its running statistics, fixed
+   * (fixed-batch-norm.ts), and epochs that end so are not re-estimated: the statistics stay the
+   * ones the network trained with. Default: never.
+   */
+  fixBatchNormFrom?: number;
 }
 
 /** One line of metrics.jsonl. All fields but `time` are the same in every run with the same seed. */
@@ -152,6 +159,9 @@ export class Trainer {
 
   constructor(opts: TrainerOptions) {
     if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new Error(`Trainer: epochs must be a positive integer, got ${opts.epochs}`);
+    if (opts.fixBatchNormFrom !== undefined && !(Number.isInteger(opts.fixBatchNormFrom) && opts.fixBatchNormFrom >= 1)) {
+      throw new Error(`Trainer: fixBatchNormFrom must be a positive integer epoch, got ${opts.fixBatchNormFrom}`);
+    }
     if (opts.groups.length === 0) throw new Error('Trainer: need at least one optimizer group');
     const owner = new Map<Tensor, string>();
     for (const g of opts.groups) {
@@ -221,6 +231,8 @@ export class Trainer {
     const { model, hooks } = this;
     const loader = this.opts.train;
     model.train();
+    const fixedStatistics = epoch >= (this.opts.fixBatchNormFrom ?? Infinity);
+    if (fixedStatistics) fixBatchNormStatistics(model);
     hooks.onEpochStart?.(epoch);
     const total = loader.dropLast ? loader.batchesPerEpoch * loader.batchSize : loader.dataset.count;
     const progress = new Progress(this.out, `epoch ${epoch}/${this.epochs}`, total);
@@ -286,7 +298,7 @@ export class Trainer {
     const every = this.opts.evalEvery ?? 1;
     const evaluated = epoch % every === 0 || epoch === this.epochs;
     const reestimate = this.opts.batchNormReestimate;
-    if (reestimate && evaluated) reestimateBatchNorm(model, reestimate.loader(epoch), reestimate.batches);
+    if (reestimate && evaluated && !fixedStatistics) reestimateBatchNorm(model, reestimate.loader(epoch), reestimate.batches);
     if (this.opts.test && evaluated) {
       const r = evaluate(model, this.opts.test);
       record.testLoss = r.loss;

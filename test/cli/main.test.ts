@@ -159,6 +159,19 @@ t.test('--init from a stopped run with --schedule-start continues its learning-r
   t.notSame(lrs('restart'), lrs('full').slice(1), 'without it, a two-epoch schedule of its own');
 });
 
+t.test('--bn-fixed-from: batch-norm statistics stay as they were at the start of that epoch', async (t) => {
+  const dir = t.testdir();
+  const run = ['--net', 'mobilenetv2', '--width', '0.1', '--dataset', 'synthetic:48,16', '--batch-size', '16', '--bn-reestimate', '2', '--epochs', '3', '--bn-fixed-from', '2'];
+  t.equal((await ddq('train', ...run, '--stop-after', '1', '--out', path.join(dir, 'one'))).code, 0);
+  t.equal((await ddq('train', ...run, '--out', path.join(dir, 'three'))).code, 0);
+  const statistics = (name: string) => [...loadCheckpoint(path.join(dir, name, 'checkpoint.ddq')).tensors]
+    .filter(([key]) => /running(Mean|Var)$/.test(key)).flatMap(([, v]) => Array.from(v.data));
+  const after1 = statistics('one');
+  t.ok(after1.length > 0, 'the net has batch norm');
+  t.same(statistics('three'), after1, 'epochs 2 and 3 kept the statistics of epoch 1');
+  t.notSame(weights(path.join(dir, 'three', 'checkpoint.ddq')), weights(path.join(dir, 'one', 'checkpoint.ddq')), 'while the weights trained');
+});
+
 t.test('a damaged checkpoint is refused and nothing is overwritten', async (t) => {
   const out = path.join(t.testdir(), 'run');
   t.equal((await ddq('train', ...TINY, '--epochs', '2', '--stop-after', '1', '--out', out)).code, 0);

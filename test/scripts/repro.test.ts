@@ -102,4 +102,30 @@ t.test('repro arguments: the results file name follows --out unless --table name
   tt.same([long.fpEpochs, long.quantEpochs, long.schedule], [10, 2, 'continue']);
   tt.equal(resultsName(long), 'repro-fashion-e10+2-continue', 'another schedule, another directory');
   tt.throws(() => parseReproArgs(['--quant-epochs', '0']), /--quant-epochs must be a positive integer, got 0/);
+  const fixed = parseReproArgs(['--dataset', 'fashion', '--fp-epochs', '8', '--bn-fixed-from', '2']);
+  tt.equal(fixed.bnFixedFrom, 2);
+  tt.equal(resultsName(fixed), 'repro-fashion-e8+2-bnfixed2', 'its own directory');
+  tt.equal(parseReproArgs(['--dataset', 'fashion']).bnFixedFrom, 0, 'never by default');
+  tt.throws(() => parseReproArgs(['--dataset', 'fashion', '--bn-fixed-from', '3']), /--bn-fixed-from must be an epoch of the quantized runs, 1..2 \(0: never\), got 3/);
+  tt.throws(() => parseReproArgs(['--bn-fixed-from', '-1']), /--bn-fixed-from must be an epoch/);
+});
+
+t.test('--bn-fixed-from: quantized rows only, and a run without it is not reused for it', async (t) => {
+  const out = t.testdir();
+  const o: ReproOptions = {
+    dataset: 'synthetic:64,32', seeds: 1, jobs: 1, net: ['--net', 'mobilenetv2', '--width', '0.1', '--batch-size', '16', '--bn-reestimate', '2'],
+    fpEpochs: 1, quantEpochs: 2, schedule: 'restart', trainSize: 32, gateEpochs: 1, anneal: 0.5, out, only: ['fp', 'lsq-w4a4'],
+  };
+  const commands: string[] = [];
+  const run = inProcess(commands);
+  await runRepro(o, run, () => undefined);
+  t.notOk(commands.some((c) => c.includes(' --bn-fixed-from ')), 'not without the option');
+  commands.length = 0;
+  const results = await runRepro({ ...o, bnFixedFrom: 2 }, run, () => undefined);
+  t.equal(commands.length, 1, 'the start and the full-precision row are reused, the quantized row is not');
+  t.match(commands[0], /--quant lsq .*--bn-fixed-from 2 --init /);
+  t.match(reproTable({ ...o, bnFixedFrom: 2 }, results), /Quantized runs train with fixed batch-norm statistics from their epoch 2 on\./);
+  const again: string[] = [];
+  await runRepro({ ...o, bnFixedFrom: 2 }, async (argv) => void again.push(argv.join(' ')), () => undefined);
+  t.equal(again.length, 0, 'then reused');
 });
