@@ -54,7 +54,7 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'bn-reestimate', type: 'int', min: 0, default: 50, valueName: 'batches',
     help: 'before each evaluation, set batch norm running statistics to the mean statistics of\nthis many training batches, weights fixed (0: keep the running averages of training)' },
   { name: 'bn-fixed-from', type: 'int', min: 0, default: 0, valueName: 'epoch',
-    help: 'from this epoch of the run on, batch norm trains with its running statistics, fixed\nand no longer re-estimated: the network that trains is the one evaluated (0: never)' },
+    help: 'from this epoch of the run on, batch norm trains with fixed statistics, re-estimated\nbefore each such epoch and held through it: the network that trains is the one\nevaluated (0: never)' },
 
   { section: 'Quantization', name: 'quant', type: 'enum', values: ['none', 'ddq', 'ddq-fixed', 'lsq'], default: 'none',
     help: 'quantization-aware training: ddq (learned bits, levels, range; docs/ddq.md),\nddq-fixed (DDQ with bits fixed at --wbits), lsq (uniform, learned step)' },

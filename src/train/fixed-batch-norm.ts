@@ -7,7 +7,8 @@
 // rely on the per-batch normalisation and lose several points once the statistics are fixed, even
 // after re-estimating them (measured in docs/ddq.md item 11). With fixed statistics during
 // training, the network that trains is the one that is evaluated and exported. γ and β still
-// train; the running statistics stay as they were when the layer was fixed.
+// train; the running statistics do not move (the Trainer re-estimates them before each such
+// epoch, for the network as it then is: the bitwidths may just have changed).
 import type { Module } from '../nn/module';
 import { batchNormLayers } from './batch-statistics-pass';
 

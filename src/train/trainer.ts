@@ -98,9 +98,11 @@ export interface TrainerOptions {
    */
   batchNormReestimate?: { batches: number; loader(epoch: number): DataLoader };
   /**
-   * From this epoch (1-based) on, batch norm trains with its running statistics, fixed
-   * (fixed-batch-norm.ts), and epochs that end so are not re-estimated: the statistics stay the
-   * ones the network trained with. Default: never.
+   * From this epoch (1-based) on, batch norm trains with fixed statistics (fixed-batch-norm.ts).
+   * At the start of each such epoch, after onEpochStart (which may change the network, e.g. its
+   * bitwidths), they are re-estimated with `batchNormReestimate.loader(epoch - 1)` if that is
+   * given (else the running averages stay), then held for the epoch and not re-estimated at its
+   * end: the network evaluated is the one that trained. Default: never.
    */
   fixBatchNormFrom?: number;
 }
@@ -231,9 +233,14 @@ export class Trainer {
     const { model, hooks } = this;
     const loader = this.opts.train;
     model.train();
-    const fixedStatistics = epoch >= (this.opts.fixBatchNormFrom ?? Infinity);
-    if (fixedStatistics) fixBatchNormStatistics(model);
     hooks.onEpochStart?.(epoch);
+    const reestimate = this.opts.batchNormReestimate;
+    const fixedStatistics = epoch >= (this.opts.fixBatchNormFrom ?? Infinity);
+    if (fixedStatistics) {
+      // The statistics of the network as it enters the epoch: the hook may just have changed it (new bitwidths).
+      if (reestimate) reestimateBatchNorm(model, reestimate.loader(epoch - 1), reestimate.batches);
+      fixBatchNormStatistics(model);
+    }
     const total = loader.dropLast ? loader.batchesPerEpoch * loader.batchSize : loader.dataset.count;
     const progress = new Progress(this.out, `epoch ${epoch}/${this.epochs}`, total);
     const start = performance.now();
@@ -297,7 +304,6 @@ export class Trainer {
     const evalStart = performance.now();
     const every = this.opts.evalEvery ?? 1;
     const evaluated = epoch % every === 0 || epoch === this.epochs;
-    const reestimate = this.opts.batchNormReestimate;
     if (reestimate && evaluated && !fixedStatistics) reestimateBatchNorm(model, reestimate.loader(epoch), reestimate.batches);
     if (this.opts.test && evaluated) {
       const r = evaluate(model, this.opts.test);

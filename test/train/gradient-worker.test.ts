@@ -39,7 +39,10 @@ t.test('a replica that does not match is reported', async (t) => {
   t.teardown(() => worker.close());
   const other = buildMlpReplica({ seed: 1 });
   // A model with an extra parameter list entry: the worker refuses the step.
-  const wrong = { parameters: () => [...other.parameters(), Tensor.zeros([1])], namedBuffers: () => other.namedBuffers() } as unknown as typeof other;
+  const wrong = {
+    parameters: () => [...other.parameters(), Tensor.zeros([1])], namedBuffers: () => other.namedBuffers(), namedModules: () => other.namedModules(),
+  } as unknown as typeof other;
   worker.start(wrong, Tensor.zeros([2, 12]), new Int32Array(2), 1);
-  t.throws(() => worker.finish(other), /the worker failed: the replica has 4 parameters and 0 buffers, the step sent 5 and 0/);
+  const modules = other.namedModules().length;
+  t.throws(() => worker.finish(other), new RegExp(`the worker failed: the replica has 4 parameters, 0 buffers and ${modules} modules, the step sent 5, 0 and ${modules}`));
 });
