@@ -5,7 +5,7 @@
 // in evaluation and in the integer model it uses fixed running statistics. With 4-bit
 // activations after every batch norm the two can give different networks: a model may learn to
 // rely on the per-batch normalisation and lose several points once the statistics are fixed, even
-// after re-estimating them (measured in docs/ddq.md item 11). With fixed statistics during
+// after re-estimating them (measured: docs/ddq.md items 11 and 13). With fixed statistics during
 // training, the network that trains is the one that is evaluated and exported. γ and β still
 // train; the running statistics do not move (the Trainer re-estimates them before each such
 // epoch, for the network as it then is: the bitwidths may just have changed).
