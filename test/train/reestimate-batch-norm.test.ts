@@ -6,24 +6,18 @@ import t from 'tap';
 import { loadDataset } from '../../datasets/index';
 import { DataLoader } from '../../datasets/loader';
 import { Rng } from '../../src/tensor/rng';
-import { BatchNorm2d, Conv2d, Flatten, GlobalAvgPool2d, Linear, ReLU, Sequential } from '../../src/nn/index';
+import { BatchNorm2d, Flatten, Linear, Sequential } from '../../src/nn/index';
 import { SGD, schedules } from '../../src/optim/index';
 import { noGrad } from '../../src/autograd/grad-mode';
 import { evaluate } from '../../src/train/evaluate';
 import { Trainer } from '../../src/train/trainer';
 import { batchNormLayers, reestimateBatchNorm } from '../../src/train/reestimate-batch-norm';
+import { buildBnReplica } from './fixtures/bn-replica';
 
 const data = loadDataset('synthetic:96,40');
 const silent = { write: () => true };
 
-function net(seed: number): Sequential {
-  const rng = new Rng(seed);
-  return new Sequential(
-    new Conv2d(1, 3, 3, { rng, stride: 2 }), new BatchNorm2d(3), new ReLU(),
-    new Conv2d(3, 5, 3, { rng, stride: 2 }), new BatchNorm2d(5), new ReLU(),
-    new GlobalAvgPool2d(), new Flatten(), new Linear(5, 10, { rng }),
-  );
-}
+const net = (seed: number) => buildBnReplica({ seed });
 
 /** Reference: per batch, each batch-norm layer's input channel mean and unbiased variance (float64), averaged over batches. */
 function referenceStats(model: Sequential, loader: DataLoader, batches: number): { mean: number[]; variance: number[] }[] {
